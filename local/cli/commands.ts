@@ -1,0 +1,14 @@
+/**
+ * `towerwatch <command>`: each entry loads its module lazily so `towerwatch --help` stays fast
+ * and a command's dependencies load only when it runs. A module exports `main(argv): Promise<number>`.
+ */
+export interface CommandModule {
+  main(argv: string[]): Promise<number>;
+}
+
+export interface CommandEntry {
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {};

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { TowerIdSchema } from '../ids.js';
+import { EpochMsSchema, SchemaVersionSchema } from './common.js';
+
+const Count = z.number().int().nonnegative();
+
+export const StatusSchema = z.object({
+  schema: SchemaVersionSchema,
+  towerId: TowerIdSchema,
+  time: EpochMsSchema,
+  uptimeS: z.number().nonnegative(),
+  buffer: z.object({
+    depthBytes: Count,
+    depthMessages: Count,
+    oldestAgeMs: Count.nullable(),
+  }),
+  drops: z.object({
+    /** Readings dropped because the disk budget was exceeded. */
+    readings: Count,
+    /** Records skipped because their CRC failed. */
+    corruptRecords: Count,
+  }),
+  connectivity: z.object({
+    connected: z.boolean(),
+    reconnects: Count,
+    lastConnectedAt: EpochMsSchema.nullable(),
+  }),
+  sensors: z.object({ ok: Count, failing: Count }).optional(),
+  configVersion: Count.optional(),
+});
+export type Status = z.infer<typeof StatusSchema>;
