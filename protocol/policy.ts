@@ -60,3 +60,11 @@ export function towerPolicyDocument(scope: PolicyScope): IotPolicyDocument {
     ],
   };
 }
+
+/** Fleet resource names shared by certs-tool (register), the CDK app and the docs. */
+export const FLEET = {
+  towerPolicyName: 'towerwatch-tower',
+  thingGroupName: 'towerwatch-towers',
+  roleAliasName: 'towerwatch-token-exchange',
+  componentName: 'com.towerwatch.Edge',
+} as const;
