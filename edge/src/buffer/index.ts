@@ -1,0 +1,7 @@
+export { BufferError } from './errors.js';
+export { decodeFrameAt, encodeFrame, FRAME } from './frame.js';
+export { DurableBuffer } from './durable-buffer.js';
+export { Lane } from './lane.js';
+export { PersistedSequence, SEQ_RESERVATION } from './sequence.js';
+export { listSegments, segmentPath } from './segment-files.js';
+export * from './types.js';

@@ -1,0 +1,205 @@
+import type { DurableBuffer, Lane, LaneName } from '../buffer/index.js';
+import type { Transport } from '../transport/index.js';
+import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../transport/index.js';
+import { buildMessage, bundleEnvelopeBytes } from './messages.js';
+import { Signal } from './signal.js';
+import { TokenBucket } from './token-bucket.js';
+import type { DeliveryLimits, DeliveryStats, OutgoingMessage, Scheduler } from './types.js';
+import { realScheduler } from './types.js';
+
+/** Most stored batches in one bundle; the byte limit is what normally binds. */
+const MAX_BATCHES_PER_BUNDLE = 1000;
+
+export interface DeliveryOptions extends DeliveryLimits {
+  towerId: string;
+  buffer: DurableBuffer;
+  transport: Transport;
+  scheduler?: Scheduler;
+  /** Pause after a publish the service refused (not a lost connection) before trying again. */
+  retryBackoff?: BackoffOptions;
+}
+
+/**
+ * Moves stored records to IoT Core, at least once: alerts before any telemetry, each lane in order,
+ * at most `maxInflight` unacknowledged publishes, under the per-connection publish and byte rates.
+ * A backlog drains as bundles of up to `drainMaxBytes`; records are acknowledged to the buffer only
+ * on PUBACK, and everything unacknowledged is sent again after a connection loss.
+ */
+export class Delivery {
+  private readonly scheduler: Scheduler;
+  private readonly publishes: TokenBucket;
+  private readonly bytes: TokenBucket;
+  private readonly signal = new Signal();
+  private readonly envelope: number;
+  private staged: Record<LaneName, OutgoingMessage | null> = { alerts: null, telemetry: null };
+  private inflight = 0;
+  /** Bumped on every rewind so acknowledgements of an abandoned round are ignored. */
+  private epoch = 0;
+  private failures = 0;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly counters: Omit<DeliveryStats, 'inflight'> = {
+    deliveredMessages: 0,
+    deliveredAlerts: 0,
+    deliveredBatches: 0,
+    deliveredReadings: 0,
+    publishedBytes: 0,
+    failedPublishes: 0,
+    lastError: null,
+  };
+
+  constructor(private readonly options: DeliveryOptions) {
+    this.scheduler = options.scheduler ?? realScheduler;
+    const now = () => this.scheduler.now();
+    this.publishes = new TokenBucket(options.maxPublishesPerSecond, options.maxPublishesPerSecond, now);
+    this.bytes = new TokenBucket(options.maxBytesPerSecond, options.maxBytesPerSecond, now);
+    this.envelope = bundleEnvelopeBytes(options.towerId);
+  }
+
+  start(): void {
+    if (this.running) return;
+    const { buffer, transport } = this.options;
+    const wake = () => this.signal.notify();
+    this.unsubscribe.push(
+      buffer.alerts.onData(wake),
+      buffer.telemetryLane.onData(wake),
+      transport.onConnectionChange((connected) => {
+        if (!connected) this.rewind();
+        wake();
+      }),
+    );
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.signal.notify();
+    await this.running;
+    this.running = null;
+  }
+
+  stats(): DeliveryStats {
+    return { ...this.counters, inflight: this.inflight };
+  }
+
+  /**
+   * Sends a message that is not buffered (the periodic status) when connected, within the same rate
+   * limits. Returns false when it could not be sent now.
+   */
+  async publishUnbuffered(topic: string, payload: Buffer | string): Promise<boolean> {
+    if (!this.options.transport.connected) return false;
+    const size = Buffer.byteLength(payload);
+    this.publishes.take(1);
+    this.bytes.take(size);
+    try {
+      await this.options.transport.publish(topic, payload);
+      this.counters.publishedBytes += size;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (!this.options.transport.connected || this.inflight >= this.options.maxInflight) {
+        await this.signal.wait();
+        continue;
+      }
+      const message = await this.nextMessage();
+      if (!message) {
+        await this.signal.wait();
+        continue;
+      }
+      const delay = Math.max(this.publishes.delayMs(1), this.bytes.delayMs(message.payload.length));
+      if (delay > 0) {
+        // An alert stored meanwhile wakes the loop and goes ahead of a staged telemetry bundle.
+        await Promise.race([this.scheduler.sleep(delay), this.signal.wait()]);
+        continue;
+      }
+      this.staged[message.lane] = null;
+      this.send(message);
+    }
+  }
+
+  /** The staged or next alert, else the staged or next telemetry message. */
+  private async nextMessage(): Promise<OutgoingMessage | null> {
+    const { alerts, telemetryLane } = this.options.buffer;
+    for (const [name, lane] of [
+      ['alerts', alerts],
+      ['telemetry', telemetryLane],
+    ] as const) {
+      if (this.staged[name]) return this.staged[name];
+      if (!lane.hasUnread) continue;
+      const message = await this.take(name, lane);
+      if (message) {
+        this.staged[name] = message;
+        return message;
+      }
+    }
+    return null;
+  }
+
+  private async take(name: LaneName, lane: Lane): Promise<OutgoingMessage | null> {
+    const epoch = this.epoch;
+    const records =
+      name === 'alerts'
+        ? await lane.take(1, Number.MAX_SAFE_INTEGER)
+        : await lane.take(MAX_BATCHES_PER_BUNDLE, this.options.drainMaxBytes - this.envelope);
+    // A rewind while reading hands these records out again; drop this copy.
+    if (epoch !== this.epoch || records.length === 0) return null;
+    return buildMessage(this.options.towerId, name, records, this.scheduler.now());
+  }
+
+  private send(message: OutgoingMessage): void {
+    const epoch = this.epoch;
+    this.publishes.take(1);
+    this.bytes.take(message.payload.length);
+    this.inflight++;
+    this.options.transport.publish(message.topic, message.payload).then(
+      () => {
+        if (epoch !== this.epoch) return;
+        this.inflight--;
+        this.failures = 0;
+        this.options.buffer.lane(message.lane).ack(message.records);
+        const c = this.counters;
+        c.deliveredMessages++;
+        c.publishedBytes += message.payload.length;
+        if (message.lane === 'alerts') c.deliveredAlerts++;
+        else {
+          c.deliveredBatches += message.records.length;
+          c.deliveredReadings += message.readings;
+        }
+        this.signal.notify();
+      },
+      (e: Error) => {
+        this.counters.failedPublishes++;
+        this.counters.lastError = e.message;
+        if (epoch !== this.epoch) return;
+        this.rewind();
+        if (this.options.transport.connected) void this.pauseAfterFailure();
+        else this.signal.notify();
+      },
+    );
+  }
+
+  /** Everything not acknowledged is handed out again, in order. */
+  private rewind(): void {
+    this.epoch++;
+    this.inflight = 0;
+    this.staged = { alerts: null, telemetry: null };
+    this.options.buffer.alerts.rewind();
+    this.options.buffer.telemetryLane.rewind();
+  }
+
+  private async pauseAfterFailure(): Promise<void> {
+    const epoch = this.epoch;
+    // Holding inflight at the limit parks the loop until the pause is over.
+    this.inflight = this.options.maxInflight;
+    await this.scheduler.sleep(backoffDelayMs(this.failures++, this.options.retryBackoff ?? DEFAULT_BACKOFF));
+    if (epoch === this.epoch) this.inflight = 0;
+    this.signal.notify();
+  }
+}

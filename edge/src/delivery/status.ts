@@ -1,0 +1,34 @@
+import { SCHEMA_VERSION, type Status } from '../../../protocol/index.js';
+import type { BufferStats } from '../buffer/index.js';
+import type { ConnectionStats } from '../transport/index.js';
+
+/** The `status` message from the buffer and connection figures. Pure. */
+export function buildStatus(input: {
+  towerId: string;
+  now: number;
+  startedAt: number;
+  buffer: BufferStats;
+  connection: ConnectionStats;
+}): Status {
+  const { buffer, connection, now } = input;
+  const oldest = [buffer.alerts.oldestAppendedAt, buffer.telemetry.oldestAppendedAt].filter(
+    (t): t is number => t !== null,
+  );
+  return {
+    schema: SCHEMA_VERSION,
+    towerId: input.towerId,
+    time: now,
+    uptimeS: Math.max(0, (now - input.startedAt) / 1000),
+    buffer: {
+      depthBytes: buffer.alerts.depthBytes + buffer.telemetry.depthBytes,
+      depthMessages: buffer.alerts.depthMessages + buffer.telemetry.depthMessages,
+      oldestAgeMs: oldest.length ? Math.max(0, now - Math.min(...oldest)) : null,
+    },
+    drops: { readings: buffer.droppedReadings, corruptRecords: buffer.corruptRecords },
+    connectivity: {
+      connected: connection.connected,
+      reconnects: connection.reconnects,
+      lastConnectedAt: connection.lastConnectedAt,
+    },
+  };
+}

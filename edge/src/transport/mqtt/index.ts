@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { assertTowerId } from '../../../../protocol/index.js';
+import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../backoff.js';
+import { ConnectionState } from '../connection-state.js';
+import { ConnectionLostError, TransportConfigError } from '../errors.js';
+import type { ConnectionStats, MessageHandler, Transport } from '../types.js';
+
+export interface MqttTransportOptions {
+  towerId: string;
+  /** `mqtts://host:8883` */
+  endpoint: string;
+  /** PEM text of the device certificate, its key and the CA that signed the broker's certificate. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca: string | Buffer;
+  keepaliveS?: number;
+  connectTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  now?: () => number;
+}
+
+export interface MqttTransportPaths {
+  towerId: string;
+  endpoint?: string;
+  certPath?: string;
+  keyPath?: string;
+  caPath?: string;
+}
+
+/** Reads the certificate files named in `transport.*Path`, with an error naming the field when one is missing. */
+export function mqttOptionsFromPaths(config: MqttTransportPaths): MqttTransportOptions {
+  if (!config.endpoint || !/^mqtts?:\/\//.test(config.endpoint)) {
+    throw new TransportConfigError(
+      `transport.endpoint ${JSON.stringify(config.endpoint ?? '')} is not an MQTT URL`,
+      'transport.endpoint',
+      'set it to mqtts://<host>:8883',
+    );
+  }
+  const read = (field: 'certPath' | 'keyPath' | 'caPath') => {
+    const path = config[field];
+    if (!path) {
+      throw new TransportConfigError(
+        `transport.${field} is not set`,
+        `transport.${field}`,
+        'give the PEM file path',
+      );
+    }
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new TransportConfigError(
+        `transport.${field}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        `transport.${field}`,
+        'check the path and its permissions',
+      );
+    }
+  };
+  return {
+    towerId: config.towerId,
+    endpoint: config.endpoint,
+    cert: read('certPath'),
+    key: read('keyPath'),
+    ca: read('caPath'),
+  };
+}
+
+/**
+ * Direct MQTT 3.1.1 over mutual TLS with the pure-JavaScript `mqtt` client (runs where aws-crt has
+ * no native build, such as 32-bit ARM). Every connection attempt is a fresh client, so a publish
+ * that lost its connection is re-sent by the delivery loop in order, not replayed by the client's
+ * own store ahead of newer alerts.
+ */
+export class MqttTransport implements Transport {
+  readonly kind = 'mqtt' as const;
+  private client: MqttClient | null = null;
+  private readonly state: ConnectionState;
+  private readonly subscriptions = new Map<string, MessageHandler>();
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(private readonly options: MqttTransportOptions) {
+    assertTowerId(options.towerId);
+    this.state = new ConnectionState(options.now);
+  }
+
+  get connected(): boolean {
+    return this.state.connected;
+  }
+
+  stats(): ConnectionStats {
+    return { ...this.state.stats };
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    return this.state.onChange(listener);
+  }
+
+  start(): void {
+    if (this.client || this.closing) return;
+    const client = mqtt.connect(this.options.endpoint, {
+      clientId: this.options.towerId,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      keepalive: this.options.keepaliveS ?? 30,
+      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+      cert: this.options.cert,
+      key: this.options.key,
+      ca: this.options.ca,
+      rejectUnauthorized: true,
+    });
+    this.client = client;
+    client.on('connect', () => void this.onConnect(client));
+    client.on('message', (topic, payload) => this.subscriptions.get(topic)?.({ topic, payload }));
+    client.on('error', (e) => {
+      this.state.stats.lastError = e.message;
+    });
+    client.on('close', () => this.onClose(client));
+  }
+
+  private async onConnect(client: MqttClient): Promise<void> {
+    try {
+      if (this.subscriptions.size) await client.subscribeAsync([...this.subscriptions.keys()], { qos: 1 });
+      this.attempt = 0;
+      this.state.up();
+    } catch (e) {
+      this.state.stats.lastError = (e as Error).message;
+      client.end(true);
+    }
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.client = null;
+    client.removeAllListeners();
+    client.on('error', () => {});
+    client.end(true);
+    this.state.down(new ConnectionLostError(this.state.stats.lastError ?? 'connection closed'));
+    if (this.closing) return;
+    const delay = backoffDelayMs(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.start();
+    }, delay);
+  }
+
+  publish(topic: string, payload: Buffer | string): Promise<void> {
+    const client = this.client;
+    if (!client || !this.state.connected) return Promise.reject(new ConnectionLostError('not connected'));
+    return this.state.track((resolve, reject) => {
+      client.publish(topic, payload, { qos: 1 }, (e) => (e ? reject(e) : resolve()));
+    });
+  }
+
+  async subscribe(topic: string, handler: MessageHandler): Promise<void> {
+    this.subscriptions.set(topic, handler);
+    if (this.client && this.state.connected) await this.client.subscribeAsync(topic, { qos: 1 });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = null;
+    this.state.down(new ConnectionLostError('transport closed'));
+    if (client) await client.endAsync(true).catch(() => {});
+  }
+}
