@@ -69,6 +69,8 @@ export const DetectionRulesSchema = z
       .optional(),
     /** After a clear, the same (sensor, rule) cannot raise again for this long. */
     cooldownMs: ConfigInt.pipe(z.number().int().nonnegative()).optional(),
+    /** Raise sensor-fault after this many consecutive failed reads. */
+    faultAfter: ConfigInt.pipe(z.number().int().min(1)).optional(),
   })
   .strict();
 export type DetectionRules = z.infer<typeof DetectionRulesSchema>;
@@ -131,7 +133,28 @@ export const DEFAULT_DETECTION_RULES = {
     debounce: { k: 2, n: 3 },
     cooldownMs: 60_000,
   },
+  /** -48 V DC telecom plant (reported as magnitude): float ~53.6 V, low-voltage disconnect ~44 V. */
+  voltage: {
+    low: { warning: 47, critical: 44 },
+    high: { warning: 57.5 },
+    hysteresis: 0.5,
+    debounce: { k: 2, n: 3 },
+    cooldownMs: 60_000,
+  },
+  vibration: {
+    high: { warning: 0.5, critical: 1 },
+    hysteresis: 0.05,
+    debounce: { k: 3, n: 5 },
+    cooldownMs: 60_000,
+  },
 } as const satisfies Partial<Record<SensorKind, DetectionRules>>;
+
+/** Health rules every sensor gets whatever its kind; kind and per-sensor rules override them. */
+export const DEFAULT_SENSOR_HEALTH_RULES = {
+  offlineAfterMs: 5 * 60_000,
+  faultAfter: 3,
+  cooldownMs: 60_000,
+} as const satisfies DetectionRules;
 
 export const DEFAULT_BATCHING = { maxBytes: IOT.billingUnitBytes, maxAgeMs: 10_000 } as const;
 

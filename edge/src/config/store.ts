@@ -1,0 +1,43 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConfigShadowState, ConfigShadowStateSchema } from '../../../protocol/index.js';
+
+export const APPLIED_CONFIG_FILE = 'config-shadow-applied.json';
+
+export interface AppliedConfig {
+  /** Shadow version the overrides came from. */
+  version: number;
+  appliedAt: number;
+  overrides: ConfigShadowState;
+}
+
+/** The last applied shadow overrides, kept on disk so a restart without a connection starts with them. */
+export class AppliedConfigStore {
+  readonly file: string;
+
+  constructor(readonly stateDir: string) {
+    this.file = join(stateDir, APPLIED_CONFIG_FILE);
+  }
+
+  /** undefined when nothing was applied yet; throws with the reason when the file is unusable. */
+  load(): AppliedConfig | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const raw = JSON.parse(text) as Partial<AppliedConfig>;
+    const overrides = ConfigShadowStateSchema.parse(raw.overrides ?? {});
+    return { version: Number(raw.version ?? 0), appliedAt: Number(raw.appliedAt ?? 0), overrides };
+  }
+
+  /** Write-then-rename so a power cut leaves the old file or the new one, never half of one. */
+  save(applied: AppliedConfig): void {
+    mkdirSync(this.stateDir, { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(applied));
+    renameSync(tmp, this.file);
+  }
+}
