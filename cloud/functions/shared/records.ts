@@ -1,0 +1,68 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { isTowerId, MESSAGE_TYPES, type MessageType, ProtocolError } from '../../../protocol/index.js';
+import { PoisonRecordError } from './errors.js';
+import type { RuleRecord } from './types.js';
+
+/** Greengrass appends `#<n>` to the thing name for extra MQTT connections of one core. */
+export function thingNameOfClientId(clientId: string): string {
+  const hash = clientId.indexOf('#');
+  return hash === -1 ? clientId : clientId.slice(0, hash);
+}
+
+/** Decodes one Kinesis record into the rule output; throws PoisonRecordError when it can never be read. */
+export function decodeRuleRecord(record: KinesisStreamRecord): RuleRecord {
+  const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new PoisonRecordError(`record is not JSON: ${(e as Error).message}`, 'data');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PoisonRecordError('record must be a JSON object (the IoT rule output)', 'data');
+  }
+  const payload = value as Record<string, unknown>;
+  const messageType = payload.messageType as MessageType;
+  if (!MESSAGE_TYPES.includes(messageType)) {
+    throw new PoisonRecordError(
+      `messageType ${JSON.stringify(payload.messageType)} is not one of ${MESSAGE_TYPES.join(', ')}`,
+      'messageType',
+    );
+  }
+  const topicId = typeof payload.topicTowerId === 'string' ? thingNameOfClientId(payload.topicTowerId) : '';
+  if (!isTowerId(topicId)) {
+    throw new PoisonRecordError(
+      `topicTowerId ${JSON.stringify(payload.topicTowerId)} is not a tower id`,
+      'topicTowerId',
+    );
+  }
+  const receivedAt = payload.receivedAt;
+  if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) {
+    throw new PoisonRecordError(
+      'receivedAt must be the epoch-ms receive time added by the rule',
+      'receivedAt',
+    );
+  }
+  return { record, id: record.kinesis.sequenceNumber, messageType, towerId: topicId, receivedAt, payload };
+}
+
+/** The payload must name the tower of its authorised topic; the topic wins, a mismatch is poison. */
+export function assertSameTower(record: RuleRecord, payloadTowerId: unknown, field = 'towerId'): void {
+  if (payloadTowerId !== record.towerId) {
+    throw new PoisonRecordError(
+      `payload ${field} ${JSON.stringify(payloadTowerId)} differs from topic tower ${JSON.stringify(record.towerId)}`,
+      field,
+    );
+  }
+}
+
+/** Runs `decode`; a ProtocolError from the codec becomes poison (it can never succeed on retry). */
+export function asPoison<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof PoisonRecordError) throw e;
+    if (e instanceof ProtocolError) throw new PoisonRecordError(e.message, e.field || 'payload');
+    throw e;
+  }
+}

@@ -1,0 +1,30 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { LocalAwsClients } from './types.js';
+
+export const LOCAL_REGION = 'local' as const;
+/** The local servers accept any signature; the SDK still needs something to sign with. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+export function localClientConfig(endpoint: string) {
+  return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 };
+}
+
+export function createLocalClients(endpoints: {
+  kinesis: string;
+  dynamodb: string;
+  sns: string;
+}): LocalAwsClients {
+  // The Kinesis client defaults to an HTTP/2 handler (for SubscribeToShard) that kinesalite does not speak.
+  const kinesis = new KinesisClient({
+    ...localClientConfig(endpoints.kinesis),
+    requestHandler: new NodeHttpHandler(),
+  });
+  const dynamodb = new DynamoDBClient(localClientConfig(endpoints.dynamodb));
+  const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const sns = new SNSClient(localClientConfig(endpoints.sns));
+  return { kinesis, dynamodb, doc, sns };
+}

@@ -1,0 +1,78 @@
+import { GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { CheckpointStore } from './types.js';
+import { type DeliverContext, deliverBatch } from './deliver.js';
+import { toEventRecord } from './event.js';
+
+export interface PollerContext extends DeliverContext {
+  kinesis: KinesisClient;
+  streamName: string;
+  region: string;
+  checkpoints: CheckpointStore;
+  pollIntervalMs: number;
+}
+
+async function shardIterator(ctx: PollerContext): Promise<string | undefined> {
+  const checkpoint = ctx.checkpoints.get(ctx.shardId);
+  const out = await ctx.kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: ctx.streamName,
+      ShardId: ctx.shardId,
+      ...(checkpoint
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: checkpoint }
+        : { ShardIteratorType: ctx.settings.startingPosition }),
+    }),
+  );
+  return out.ShardIterator;
+}
+
+/**
+ * One shard's poller: reads in order, gathers up to BatchSize records or until the batching window
+ * (from the first gathered record) has passed, delivers the batch, and checkpoints only after the
+ * whole batch is done — the next batch of this shard never starts before.
+ */
+export async function pollShard(ctx: PollerContext): Promise<void> {
+  const { batchSize, maxBatchingWindowMs } = ctx.settings;
+  let iterator: string | undefined;
+  let buffer: _Record[] = [];
+  let gatheringSince: number | undefined;
+  while (!ctx.stopped()) {
+    let fetched = 0;
+    if (buffer.length < batchSize) {
+      try {
+        iterator ??= await shardIterator(ctx);
+        if (!iterator) return;
+        const out = await ctx.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        ctx.stats.polls++;
+        iterator = out.NextShardIterator;
+        fetched = out.Records?.length ?? 0;
+        if (fetched) {
+          buffer.push(...out.Records!);
+          ctx.stats.recordsInFlight += fetched;
+          gatheringSince ??= ctx.clock.now();
+        }
+      } catch (e) {
+        if (ctx.stopped()) return;
+        // An expired iterator (or a transient error) restarts from the checkpoint; the buffer is refetched.
+        ctx.stats.recordsInFlight -= buffer.length;
+        buffer = [];
+        gatheringSince = undefined;
+        iterator = undefined;
+        if ((e as Error).name !== 'ExpiredIteratorException') await ctx.sleep(ctx.pollIntervalMs);
+        continue;
+      }
+    }
+    const due = gatheringSince !== undefined && ctx.clock.now() - gatheringSince >= maxBatchingWindowMs;
+    if (buffer.length >= batchSize || (buffer.length > 0 && due)) {
+      const batch = buffer.splice(0, batchSize);
+      gatheringSince = buffer.length ? ctx.clock.now() : undefined;
+      const events = batch.map((r) => toEventRecord(r, ctx.shardId, ctx.streamArn, ctx.region));
+      const done = await deliverBatch(ctx, events);
+      ctx.stats.recordsInFlight -= batch.length;
+      if (!done) return;
+      ctx.checkpoints.set(ctx.shardId, batch[batch.length - 1]!.SequenceNumber!);
+    } else if (fetched === 0) {
+      await ctx.sleep(ctx.pollIntervalMs);
+    }
+  }
+}

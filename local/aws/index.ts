@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import { TABLE } from '../../cloud/data/tables.js';
+import { systemClock } from '../../cloud/functions/shared/types.js';
+import { createLocalClients, LOCAL_REGION } from './clients.js';
+import { ensureStream, ensureTable } from './resources.js';
+import { closeServer, listenLoopback } from './servers.js';
+import { startLocalSns } from './sns.js';
+import type { LocalAws, LocalAwsOptions } from './types.js';
+
+export const ALERT_TOPIC_NAME = 'towerwatch-alerts' as const;
+
+/**
+ * Kinesis (kinesalite) and DynamoDB (dynalite) in this process on loopback ports, plus the SNS sink.
+ * In memory unless `stateDir` is given (then LevelDB files under `<stateDir>/kinesis` and `/dynamodb`).
+ */
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const clock = options.clock ?? systemClock;
+  const dir = (name: string) => {
+    if (!options.stateDir) return undefined;
+    const path = join(options.stateDir, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
+  const kinesisPath = dir('kinesis');
+  const dynamoPath = dir('dynamodb');
+  const kinesisServer = kinesalite({
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 64,
+    ...(kinesisPath && { path: kinesisPath }),
+  });
+  const dynamoServer = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dynamoPath && { path: dynamoPath }),
+  });
+  const [kinesisEndpoint, dynamodbEndpoint] = await Promise.all([
+    listenLoopback(kinesisServer),
+    listenLoopback(dynamoServer),
+  ]);
+  const sns = await startLocalSns({ print: options.printSns ?? false, now: () => clock.now() });
+  const clients = createLocalClients({
+    kinesis: kinesisEndpoint,
+    dynamodb: dynamodbEndpoint,
+    sns: sns.endpoint,
+  });
+
+  return {
+    region: LOCAL_REGION,
+    kinesisEndpoint,
+    dynamodbEndpoint,
+    snsEndpoint: sns.endpoint,
+    clients,
+    sns,
+    clock,
+    ...(options.stateDir && { stateDir: options.stateDir }),
+    async createResources({ streamName, shardCount, tableName = TABLE.localName }) {
+      const [streamArn] = await Promise.all([
+        ensureStream(clients.kinesis, streamName, shardCount),
+        ensureTable(clients.dynamodb, tableName),
+      ]);
+      return { streamName, streamArn, tableName, topicArn: sns.topicArn(ALERT_TOPIC_NAME) };
+    },
+    async stop() {
+      for (const c of Object.values(clients)) c.destroy();
+      await Promise.all([closeServer(kinesisServer), closeServer(dynamoServer), sns.stop()]);
+    },
+  };
+}
+
+export type { LocalAws, LocalAwsOptions, LocalResources } from './types.js';
+export type { LocalSns, SnsMessage } from './sns.js';
