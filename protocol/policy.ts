@@ -67,4 +67,6 @@ export const FLEET = {
   thingGroupName: 'towerwatch-towers',
   roleAliasName: 'towerwatch-token-exchange',
   componentName: 'com.towerwatch.Edge',
+  /** IoT policy a Greengrass core device needs besides the tower policy (nucleus, deployments, TES). */
+  greengrassCorePolicyName: 'towerwatch-greengrass-core',
 } as const;

@@ -1,0 +1,93 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { TOPIC_RULES, type TopicRuleDefinition } from '../../protocol/index.js';
+
+export interface IngestProps {
+  readonly retentionHours: number;
+  /** Unset: on-demand capacity. */
+  readonly shardCount?: number;
+  /** Receives the payload of every message a rule could not put on the stream. */
+  readonly ruleErrorBucket: s3.IBucket;
+}
+
+/**
+ * IoT Core → Kinesis: one stream, and one topic rule per message type with exactly the SQL that
+ * `protocol/rules.ts` defines (the local rules engine runs the same text).
+ */
+export class Ingest extends Construct {
+  readonly stream: kinesis.Stream;
+  readonly rules: ReadonlyArray<{ definition: TopicRuleDefinition; rule: iot.CfnTopicRule }>;
+
+  constructor(scope: Construct, id: string, props: IngestProps) {
+    super(scope, id);
+    this.stream = new kinesis.Stream(this, 'Stream', {
+      // The AWS managed key (aws/kinesis): KMS at rest with no key to pay for or grant to every
+      // producer and consumer.
+      encryption: kinesis.StreamEncryption.MANAGED,
+      retentionPeriod: Duration.hours(props.retentionHours),
+      ...(props.shardCount === undefined
+        ? { streamMode: kinesis.StreamMode.ON_DEMAND }
+        : { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: props.shardCount }),
+    });
+
+    const role = new iam.Role(this, 'RuleRole', {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      description: 'IoT topic rules: put records on the telemetry stream, park failed payloads in S3',
+    });
+    this.stream.grantWrite(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [props.ruleErrorBucket.arnForObjects('rule-errors/*')],
+      }),
+    );
+
+    this.rules = TOPIC_RULES.map((definition) => ({
+      definition,
+      rule: new iot.CfnTopicRule(this, ruleConstructId(definition.name), {
+        ruleName: definition.name,
+        topicRulePayload: {
+          description: definition.description,
+          sql: definition.sql,
+          awsIotSqlVersion: definition.sqlVersion,
+          ruleDisabled: false,
+          actions: [
+            {
+              kinesis: {
+                streamName: this.stream.streamName,
+                partitionKey: definition.partitionKey,
+                roleArn: role.roleArn,
+              },
+            },
+          ],
+          errorAction: {
+            s3: {
+              bucketName: props.ruleErrorBucket.bucketName,
+              key: ruleErrorObjectKey(definition.name),
+              roleArn: role.roleArn,
+            },
+          },
+        },
+      }),
+    }));
+  }
+}
+
+/**
+ * The error action stores IoT's error document (it carries `base64OriginalPayload`), one object per
+ * failed message, partitioned by rule and hour so a replay can pick a time range.
+ */
+export function ruleErrorObjectKey(ruleName: string): string {
+  return `rule-errors/${ruleName}/\${parse_time("yyyy/MM/dd/HH", timestamp())}/\${newuuid()}.json`;
+}
+
+function ruleConstructId(ruleName: string): string {
+  return ruleName
+    .split('_')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}

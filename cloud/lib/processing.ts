@@ -1,0 +1,171 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../data/tables.js';
+import { NODEJS_BUNDLING, REPO_ROOT } from './lambda-bundling.js';
+
+/** Sizing per function (what `cloud/data/tables.ts` leaves to the deployment). */
+export const FUNCTION_SIZING = {
+  // Each record is a whole batch (~300 readings in 5 KB): a batch of records makes many batch writes.
+  telemetryWriter: {
+    memorySizeMb: 512,
+    timeoutSeconds: 120,
+    description: 'Writes telemetry batches to DynamoDB',
+  },
+  twinUpdater: {
+    memorySizeMb: 256,
+    timeoutSeconds: 60,
+    description: "Keeps each tower's twin shadow current",
+  },
+  alertNotifier: {
+    memorySizeMb: 256,
+    timeoutSeconds: 60,
+    description: 'Records alerts and notifies SNS once',
+  },
+  alertSweep: {
+    memorySizeMb: 256,
+    timeoutSeconds: 50,
+    description: 'Raises overdue tower-offline and deferred clears',
+  },
+} as const satisfies Record<
+  FunctionName,
+  { memorySizeMb: number; timeoutSeconds: number; description: string }
+>;
+
+export const STREAM_CONSUMER_NAMES = (Object.keys(FUNCTIONS) as FunctionName[]).filter(
+  (n) => (FUNCTIONS[n] as FunctionDefinition).eventSource !== undefined,
+);
+
+export interface ProcessingProps {
+  readonly stream: kinesis.IStream;
+  readonly retentionHours: number;
+  /** Receives the records (not pointers) of batches that failed every retry. */
+  readonly failureBucket: s3.IBucket;
+  /** Handler entry per function; defaults to `FUNCTIONS[name].entry` under the repository root. */
+  readonly entries?: Partial<Readonly<Record<FunctionName, string>>>;
+  /** Value of every environment variable a function may declare in `FUNCTIONS[name].env`. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logRetentionDays: number;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The functions of `cloud/data/tables.ts` as arm64 NodejsFunctions: the stream consumers with their
+ * Kinesis event source mappings, and the scheduled ones on their EventBridge schedule.
+ */
+export class Processing extends Construct {
+  readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: ProcessingProps) {
+    super(scope, id);
+    const failure = new S3RecordsDestination(props.failureBucket);
+    const fns = {} as Record<FunctionName, NodejsFunction>;
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const def: FunctionDefinition = FUNCTIONS[name];
+      const fn = this.createFunction(name, def, props);
+      fns[name] = fn;
+      if (def.eventSource) {
+        const es = def.eventSource;
+        if (es.maximumRecordAgeSeconds >= props.retentionHours * 3600) {
+          throw new Error(
+            `${name}: maximumRecordAgeSeconds ${es.maximumRecordAgeSeconds} must stay below the stream retention (${props.retentionHours} h)`,
+          );
+        }
+        fn.addEventSource(
+          new KinesisEventSource(props.stream, {
+            startingPosition: lambda.StartingPosition[es.startingPosition],
+            batchSize: es.batchSize,
+            maxBatchingWindow: Duration.millis(es.maxBatchingWindowMs),
+            bisectBatchOnError: es.bisectBatchOnFunctionError,
+            reportBatchItemFailures: es.reportBatchItemFailures,
+            retryAttempts: es.maximumRetryAttempts,
+            maxRecordAge: Duration.seconds(es.maximumRecordAgeSeconds),
+            onFailure: failure,
+          }),
+        );
+      }
+      if (def.schedule) {
+        new events.Rule(this, `${pascal(name)}Schedule`, {
+          schedule: events.Schedule.expression(def.schedule),
+          description: `Runs ${name} on ${def.schedule}`,
+          targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
+        });
+      }
+    }
+    this.functions = fns;
+  }
+
+  private createFunction(
+    name: FunctionName,
+    def: FunctionDefinition,
+    props: ProcessingProps,
+  ): NodejsFunction {
+    const id = pascal(name);
+    const sizing = FUNCTION_SIZING[name];
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: it may log only to this function's log group.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `towerwatch ${name} execution role`,
+    });
+    logGroup.grantWrite(role);
+    const environment: Record<string, string> = {
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const key of def.env) {
+      const value = key === 'POWERTOOLS_SERVICE_NAME' ? name : props.environment[key];
+      if (value === undefined) throw new Error(`${name}: no value for environment variable ${key}`);
+      environment[key] = value;
+    }
+    return new NodejsFunction(this, id, {
+      entry: props.entries?.[name] ?? `${REPO_ROOT}/${def.entry}`,
+      handler: def.handler,
+      description: sizing.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: sizing.memorySizeMb,
+      timeout: Duration.seconds(sizing.timeoutSeconds),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+      bundling: NODEJS_BUNDLING,
+      environment,
+    });
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/**
+ * On-failure destination granting only what Lambda documents for S3 destinations (`s3:PutObject`,
+ * `s3:ListBucket`): the stock S3OnFailureDestination grants read and delete too.
+ */
+class S3RecordsDestination implements lambda.IEventSourceDlq {
+  constructor(private readonly bucket: s3.IBucket) {}
+
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+    );
+    return { destination: this.bucket.bucketArn };
+  }
+}

@@ -1,0 +1,167 @@
+import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { SHADOW_NAMES } from '../../protocol/index.js';
+import {
+  DEFAULTS,
+  ENV,
+  FUNCTIONS,
+  type FunctionDefinition,
+  type FunctionName,
+  TABLE,
+} from '../data/tables.js';
+import { AlertTopics } from './alerts.js';
+import { accessLogsBucket, SecureBucket } from './buckets.js';
+import type { StackContext } from './context.js';
+import { Fleet } from './fleet.js';
+import { EdgeComponent, type EdgeComponentProps } from './greengrass.js';
+import { Ingest } from './ingest.js';
+import { acknowledgeFindings } from './nag.js';
+import { Observability } from './observability.js';
+import { Processing, STREAM_CONSUMER_NAMES } from './processing.js';
+import { Storage } from './storage.js';
+
+export interface TowerwatchStackProps extends StackProps {
+  readonly settings: StackContext;
+  /** Where the built edge component is and how to build it. */
+  readonly edge: Pick<EdgeComponentProps, 'distDir' | 'build'>;
+  /** Handler entries to bundle instead of `cloud/functions/…` (tests use fixtures). */
+  readonly functionEntries?: Partial<Record<FunctionName, string>>;
+}
+
+/** Everything a fleet needs in one account and region: identity, ingest, processing, storage, alerts. */
+export class TowerwatchStack extends Stack {
+  readonly fleet: Fleet;
+  readonly ingest: Ingest;
+  readonly storage: Storage;
+  readonly processing: Processing;
+  readonly topics: AlertTopics;
+  readonly observability: Observability;
+  readonly edgeComponent: EdgeComponent;
+  /** Payloads IoT rules could not put on the stream. */
+  readonly ruleErrorBucket: s3.IBucket;
+  /** Stream records that failed every retry of a consumer. */
+  readonly failureBucket: s3.IBucket;
+
+  constructor(scope: Construct, id: string, props: TowerwatchStackProps) {
+    super(scope, id, props);
+    const s = props.settings;
+    const removalPolicy = s.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const key = new kms.Key(this, 'DataKey', {
+      description: 'towerwatch: SNS alert and ops topics',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const logs = accessLogsBucket(this, 'AccessLogs', removalPolicy);
+    const ruleErrors = new SecureBucket(this, 'RuleErrors', {
+      removalPolicy,
+      accessLogs: logs,
+      accessLogsPrefix: 'rule-errors/',
+      expireAfterDays: 30,
+    }).bucket;
+    const onFailure = new SecureBucket(this, 'StreamFailures', {
+      removalPolicy,
+      accessLogs: logs,
+      accessLogsPrefix: 'stream-failures/',
+      expireAfterDays: 30,
+    }).bucket;
+
+    this.ruleErrorBucket = ruleErrors;
+    this.failureBucket = onFailure;
+
+    this.fleet = new Fleet(this, 'Fleet');
+    this.ingest = new Ingest(this, 'Ingest', {
+      retentionHours: s.retentionHours,
+      ...(s.shardCount !== undefined && { shardCount: s.shardCount }),
+      ruleErrorBucket: ruleErrors,
+    });
+    this.storage = new Storage(this, 'Storage', {
+      removalPolicy,
+      deletionProtection: s.deletionProtection,
+    });
+    this.topics = new AlertTopics(this, 'Topics', {
+      key,
+      ...(s.alertEmail !== undefined && { alertEmail: s.alertEmail }),
+    });
+
+    const table = this.storage.table;
+    this.processing = new Processing(this, 'Processing', {
+      stream: this.ingest.stream,
+      retentionHours: s.retentionHours,
+      failureBucket: onFailure,
+      ...(props.functionEntries && { entries: props.functionEntries }),
+      environment: {
+        [ENV.tableName]: table.tableName,
+        [ENV.retentionDays]: String(DEFAULTS.retentionDays),
+        [ENV.alertTopicArn]: this.topics.alertTopic.topicArn,
+        [ENV.iotDataEndpoint]: s.iotDataEndpoint ?? '',
+        [ENV.twinMinIntervalMs]: String(DEFAULTS.twinMinIntervalMs),
+        [ENV.offlineGraceMs]: String(DEFAULTS.offlineGraceMs),
+        [ENV.suppressionWindowMs]: String(DEFAULTS.suppressionWindowMs),
+        [ENV.metricsNamespace]: DEFAULTS.metricsNamespace,
+      },
+      logRetentionDays: s.logRetentionDays,
+      removalPolicy,
+    });
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const def: FunctionDefinition = FUNCTIONS[name];
+      const fn = this.processing.functions[name];
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...def.dynamodb],
+          resources: [
+            table.tableArn,
+            ...(def.dynamodbIndexes
+              ? TABLE.globalSecondaryIndexes.map((i) => `${table.tableArn}/index/${i.indexName}`)
+              : []),
+          ],
+        }),
+      );
+      if (def.iotData?.length) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: [...def.iotData],
+            resources: [
+              `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:thing/*/${SHADOW_NAMES.twin}`,
+            ],
+          }),
+        );
+      }
+      if (def.snsPublish) this.topics.alertTopic.grantPublish(fn);
+    }
+
+    this.edgeComponent = new EdgeComponent(this, 'EdgeComponent', {
+      ...props.edge,
+      componentVersion: s.componentVersion,
+      tokenExchangeRole: this.fleet.tokenExchangeRole,
+      ...(s.deployToThingGroup && { deployToThingGroupArn: this.fleet.thingGroupArn }),
+    });
+    if (this.edgeComponent.deployment)
+      this.edgeComponent.deployment.addResourceDependency(this.fleet.thingGroup);
+
+    const fns = this.processing.functions;
+    this.observability = new Observability(this, 'Observability', {
+      opsTopic: this.topics.opsTopic,
+      stream: this.ingest.stream,
+      streamConsumers: STREAM_CONSUMER_NAMES.map((n) => fns[n]),
+      functions: Object.values(fns),
+      ruleNames: this.ingest.rules.map((r) => r.definition.name),
+      ruleErrorBucket: ruleErrors,
+      failureBucket: onFailure,
+      table,
+    });
+
+    new CfnOutput(this, 'StreamName', { value: this.ingest.stream.streamName });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.topics.alertTopic.topicArn });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.topics.opsTopic.topicArn });
+    new CfnOutput(this, 'ThingGroupName', { value: this.fleet.thingGroup.ref });
+    new CfnOutput(this, 'RoleAlias', { value: this.fleet.roleAlias.ref });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+
+    acknowledgeFindings(this, { ruleErrorBucket: ruleErrors, failureBucket: onFailure });
+  }
+}
