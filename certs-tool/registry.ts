@@ -26,6 +26,13 @@ export const RegistryEntrySchema = z.object({
   certPath: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** certificate id this one succeeds (rotation); the predecessor turns INACTIVE once this one is used */
+  replaces: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** last time a broker saw this certificate in a TLS handshake */
+  lastSeenAt: z.string().optional(),
 });
 export type RegistryEntry = z.infer<typeof RegistryEntrySchema>;
 export type CertStatus = RegistryEntry['status'];
@@ -75,6 +82,18 @@ export class Registry {
 
   forTower(towerId: string): RegistryEntry[] {
     return this.data.certificates.filter((c) => c.towerId === towerId && c.kind === 'device');
+  }
+
+  /** True only for a certificate the registry lists as ACTIVE; unknown certificates are not active. */
+  isActive(certificateId: string): boolean {
+    return this.find(certificateId)?.status === 'ACTIVE';
+  }
+
+  /** The tower's newest device certificate that is not revoked, if any (entries are kept in issue order). */
+  currentForTower(towerId: string): RegistryEntry | undefined {
+    return this.forTower(towerId)
+      .filter((c) => c.status !== 'REVOKED')
+      .at(-1);
   }
 
   upsert(entry: RegistryEntry): void {

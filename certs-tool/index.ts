@@ -1,0 +1,45 @@
+/**
+ * certs-tool as a library: the local IoT Core broker and `npm start` provision and check identities
+ * through these functions; the `certs-tool` CLI (main.ts) is a thin shell over them.
+ */
+export { type RegisterTowerOptions, type RegisterTowerResult, registerTower } from './aws/register.js';
+export { CA_DEFAULT_DAYS, CA_DEFAULT_NAME, initCa, type LoadedCa, loadCa, readCaCertificate } from './ca.js';
+export * from './errors.js';
+export { ensureFleet } from './fleet.js';
+export {
+  amazonRootCa1,
+  GREENGRASS_FILES,
+  greengrassConfigYaml,
+  writeGreengrassConfig,
+} from './greengrass.js';
+export { inspectCertificate } from './inspect.js';
+export {
+  createCsr,
+  createDeviceCsr,
+  issueDeviceCertificate,
+  issueServerCertificate,
+  SERVER_LOOPBACK_NAMES,
+  signCsr,
+} from './issue.js';
+export {
+  caCertPath,
+  type CertsLayout,
+  certsLayout,
+  DEFAULT_CERTS_DIR,
+  type IdentityPaths,
+} from './layout.js';
+export { type RotationResult, recordCertificateUse, revokeTower, rotateTower } from './lifecycle.js';
+export { certificateId } from './pki.js';
+export {
+  CERT_STATUSES,
+  type CertStatus,
+  REGISTRY_FILE,
+  Registry,
+  type RegistryData,
+  type RegistryEntry,
+  RegistryEntrySchema,
+  RegistrySchema,
+} from './registry.js';
+export { needsRenewal, parseDuration } from './renewal.js';
+export * from './types.js';
+export { type VerifyOptions, verifyCertificate } from './verify.js';
