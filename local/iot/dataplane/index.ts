@@ -1,0 +1,1 @@
+export { type DataPlaneDeps, DataPlaneServer } from './server.js';

@@ -1,0 +1,164 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { systemClock } from '../../edge/src/ports.js';
+import { TOPIC_RULES, type TopicRuleDefinition, towerPolicyDocument } from '../../protocol/index.js';
+import { loadTlsMaterial, MqttBroker, RegistryView } from './broker/index.js';
+import { DataPlaneServer } from './dataplane/index.js';
+import { LocalIotError } from './errors.js';
+import { compilePolicy } from './policy/index.js';
+import { type LocalTopicRule, type RuleErrorPayload, RulesEngine } from './rules/index.js';
+import { FileShadowStore, ShadowService } from './shadow/index.js';
+import {
+  LOCAL_IOT_DEFAULTS,
+  type LocalIotEvents,
+  type LocalIotOptions,
+  type LocalIotStats,
+} from './types.js';
+
+const emptyStats = (): LocalIotStats => ({
+  connected: 0,
+  connects: 0,
+  connectsRefused: 0,
+  disconnects: 0,
+  publishesIn: 0,
+  publishesDenied: 0,
+  subscribesDenied: 0,
+  receivesDenied: 0,
+  shadowRequests: 0,
+  ruleMatches: 0,
+  ruleFailures: 0,
+});
+
+/** A deployed rule definition becomes a kinesis action into the configured stream, errors to errorSink. */
+function toLocalRule(
+  def: TopicRuleDefinition | LocalTopicRule,
+  streamName: string,
+  errorSink: LocalIotOptions['errorSink'],
+): LocalTopicRule {
+  if ('actions' in def) return def;
+  return {
+    name: def.name,
+    sql: def.sql,
+    actions: [{ kind: 'kinesis', streamName, partitionKey: def.partitionKey }],
+    ...(errorSink && {
+      errorAction: {
+        kind: 'callback',
+        name: 'errorSink',
+        deliver: (bytes: Uint8Array) =>
+          errorSink(JSON.parse(Buffer.from(bytes).toString('utf8')) as RuleErrorPayload),
+      },
+    }),
+  };
+}
+
+/**
+ * The local IoT Core: MQTT broker with mutual TLS and IoT policies, Device Shadow service,
+ * rules engine and data-plane HTTP API, in this process. Create it with `startLocalIot`.
+ */
+export class LocalIot extends EventEmitter<LocalIotEvents> {
+  private readonly counters = emptyStats();
+  private readonly broker: MqttBroker;
+  private readonly dataPlane: DataPlaneServer;
+  private readonly host: string;
+  private running = false;
+  port: number;
+  dataPlanePort: number;
+
+  constructor(options: LocalIotOptions) {
+    super();
+    this.host = options.host ?? LOCAL_IOT_DEFAULTS.host;
+    this.port = options.mqttPort ?? 0;
+    this.dataPlanePort = options.dataPlanePort ?? 0;
+    const clock = options.clock ?? systemClock;
+    const scope = {
+      region: options.region ?? LOCAL_IOT_DEFAULTS.region,
+      accountId: options.accountId ?? LOCAL_IOT_DEFAULTS.accountId,
+    };
+    const shadows = new ShadowService(new FileShadowStore(join(options.stateDir, 'shadows')), clock);
+    const rules = new RulesEngine(
+      (options.rules ?? TOPIC_RULES).map((r) => toLocalRule(r, options.streamName, options.errorSink)),
+      {
+        kinesis: options.kinesis,
+        clock,
+        republish: (topic, payload, qos) => this.broker.publish(topic, payload, qos),
+        onOutcome: (outcome) => {
+          this.counters.ruleMatches++;
+          if (!outcome.ok) this.counters.ruleFailures++;
+          this.emit('rule', outcome);
+        },
+      },
+    );
+    this.broker = new MqttBroker({
+      tls: loadTlsMaterial(options.certsDir),
+      registry: new RegistryView(options.certsDir),
+      policy: compilePolicy(towerPolicyDocument(scope)),
+      scope,
+      shadows,
+      rules,
+      clock,
+      events: this,
+      stats: this.counters,
+    });
+    this.dataPlane = new DataPlaneServer({
+      shadows,
+      publish: (topic, payload, qos, retain) => this.broker.publish(topic, payload, qos, retain),
+    });
+  }
+
+  get mqttUrl(): string {
+    return `mqtts://${this.host}:${this.port}`;
+  }
+
+  get dataPlaneUrl(): string {
+    return `http://${this.host}:${this.dataPlanePort}`;
+  }
+
+  /** Listens again on the same ports after `stop()` (ports chosen at the first start are kept). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.port = await this.broker.start(this.host, this.port);
+    try {
+      this.dataPlanePort = await this.dataPlane.start(this.host, this.dataPlanePort);
+    } catch (e) {
+      await this.broker.stop();
+      throw new LocalIotError(`data-plane port ${this.dataPlanePort}: ${(e as Error).message}`);
+    }
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await Promise.all([this.broker.stop(), this.dataPlane.stop()]);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Closes a client's connection as IoT does on a server-initiated disconnect; false if not connected. */
+  disconnectClient(clientId: string): boolean {
+    return this.broker.disconnect(clientId);
+  }
+
+  /** Publishes as the service (like the data-plane Publish): subscribers and rules both see it. */
+  publish(topic: string, payload: Buffer | string, qos: 0 | 1 = 0): Promise<void> {
+    return this.broker.publish(topic, Buffer.from(payload), qos);
+  }
+
+  /** Resolves when every rule action started so far has completed. */
+  drain(): Promise<void> {
+    return this.broker.drain();
+  }
+
+  stats(): LocalIotStats {
+    return { ...this.counters };
+  }
+}
+
+export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot> {
+  const iot = new LocalIot(options);
+  await iot.start();
+  return iot;
+}
