@@ -107,7 +107,7 @@ describe('DurableBuffer', () => {
     const bytes = readFileSync(path);
     // Flip one byte inside the payload of the third record.
     const third = bytes.indexOf(Buffer.from(`"seq":${batches[2]!.seq}`));
-    bytes[third + 2] ^= 0xff;
+    bytes[third + 2] = bytes[third + 2]! ^ 0xff;
     writeFileSync(path, bytes);
     // And a half-written frame at the end, as a crash mid-append leaves it.
     appendFileSync(path, bytes.subarray(0, 40));
