@@ -46,7 +46,12 @@ function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('certs-tool')
     .description('Provision tower identities: fleet CA, device and server certificates, AWS IoT registration')
     .exitOverride()
-    .configureOutput({ outputError: () => {}, writeErr: () => {} })
+    .configureOutput({
+      // Help goes through console so it can be captured; errors are printed once, as one line, by main().
+      writeOut: (text) => console.log(text.trimEnd()),
+      outputError: () => {},
+      writeErr: () => {},
+    })
     .showSuggestionAfterError(false);
 
   const ca = program.command('ca').description('the fleet certificate authority');
