@@ -4,7 +4,8 @@ import { isIP } from 'node:net';
 import { initCa } from './ca.js';
 import { CertsToolError } from './errors.js';
 import { fileExists } from './files.js';
-import { issueForTower, issueServerCertificate, SERVER_LOOPBACK_NAMES } from './issue.js';
+import { issueForTower } from './device.js';
+import { issueServerCertificate, SERVER_LOOPBACK_NAMES } from './server.js';
 import { certsLayout } from './layout.js';
 import { certificateId } from './pki.js';
 import {

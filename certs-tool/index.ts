@@ -13,14 +13,9 @@ export {
   writeGreengrassConfig,
 } from './greengrass.js';
 export { inspectCertificate } from './inspect.js';
-export {
-  createCsr,
-  createDeviceCsr,
-  issueDeviceCertificate,
-  issueServerCertificate,
-  SERVER_LOOPBACK_NAMES,
-  signCsr,
-} from './issue.js';
+export { createCsr, createDeviceCsr, signCsr } from './csr.js';
+export { issueDeviceCertificate } from './device.js';
+export { issueServerCertificate, SERVER_LOOPBACK_NAMES } from './server.js';
 export {
   caCertPath,
   type CertsLayout,

@@ -1,6 +1,6 @@
 import { assertTowerId } from '../protocol/index.js';
 import { UnknownTowerError } from './errors.js';
-import { issueForTower } from './issue.js';
+import { issueForTower } from './device.js';
 import { certsLayout } from './layout.js';
 import { Registry, type RegistryEntry } from './registry.js';
 import type { DeviceCertificate, IssueOptions } from './types.js';

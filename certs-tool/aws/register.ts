@@ -16,7 +16,7 @@ import { assertTowerId, FLEET } from '../../protocol/index.js';
 import { readCaCertificate } from '../ca.js';
 import { CertsToolError, UnknownTowerError } from '../errors.js';
 import { fileExists, readTextFile } from '../files.js';
-import { signVerificationCertificate } from '../issue.js';
+import { signVerificationCertificate } from '../leaf.js';
 import { certsLayout } from '../layout.js';
 import { certificateId } from '../pki.js';
 import { verifyCertificate } from '../verify.js';
