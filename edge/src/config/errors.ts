@@ -28,7 +28,7 @@ function problemOf(issue: core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && (issue as { received?: string }).received === 'NaN') {
     return `expected a ${issue.expected}, got something that is not a number`;
   }
-  if (issue.code === 'invalid_type' && (issue as { received?: string }).received === 'undefined') {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return 'is missing';
   }
   if (issue.code === 'unrecognized_keys')
@@ -53,7 +53,9 @@ function fixFor(issue: core.$ZodIssue): string {
     case 'unrecognized_keys':
       return 'remove it or fix its spelling';
     case 'invalid_format':
-      return 'fix the format';
+      return issue.format === 'regex'
+        ? 'change the value to follow that rule'
+        : `use a valid ${issue.format}`;
     default:
       return 'see the README section "Edge sensing and detection"';
   }

@@ -76,7 +76,7 @@ export function flatLine(
 ): { state: FlatLineState; evaluation: Evaluation } {
   const epsilon = rule.epsilon ?? 0;
   const next =
-    state.anchor === null || Math.abs(value - state.anchor) > epsilon
+    state.anchor === null || round(Math.abs(value - state.anchor)) > epsilon
       ? { anchor: value, since: time }
       : state;
   const level: Level = time - next.since >= rule.windowMs ? 1 : 0;
