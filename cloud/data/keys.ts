@@ -24,9 +24,10 @@ export const KEYS = {
   telemetryPartition: (towerId: string, day: string) => `TOWER#${towerId}#${day}`,
   latest: (towerId: string) => ({ pk: `TOWER#${towerId}`, sk: 'LATEST' }),
   presence: (towerId: string) => ({ pk: `TOWER#${towerId}`, sk: 'PRESENCE' }),
-  alertClaim: (alertId: string, state: 'raise' | 'clear') => ({
+  /** `STATE#raise|clear` de-duplicates alert records; `SWEPT#clear` the "cleared" the sweep sends for an episode. */
+  alertClaim: (alertId: string, claim: 'STATE#raise' | 'STATE#clear' | 'SWEPT#clear') => ({
     pk: `ALERT#${alertId}`,
-    sk: `STATE#${state}`,
+    sk: claim,
   }),
   suppression: (towerId: string, sensorId: string, rule: string) => ({
     pk: `SUPPRESS#${towerId}#${sensorId}#${rule}`,

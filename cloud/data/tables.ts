@@ -12,7 +12,7 @@
  * | drifted batch     | `TOWER#<towerId>#<yyyy-mm-dd of receivedAt>` | `<receivedAt:13>#<seq:16>#drift` |
  * | latest values     | `TOWER#<towerId>`                    | `LATEST`                            |
  * | presence          | `TOWER#<towerId>`                    | `PRESENCE`                          |
- * | alert claim       | `ALERT#<alertId>`                    | `STATE#<raise|clear>`               |
+ * | alert claim       | `ALERT#<alertId>`                    | `STATE#<raise|clear>`, `SWEPT#clear` |
  * | suppression       | `SUPPRESS#<towerId>#<sensorId>#<rule>` | `STATE`                           |
  * | quarantine        | `QUARANTINE#<yyyy-mm-dd>`            | `<receivedAt:13>#<consumer>#<shardId>#<sequenceNumber>` |
  *

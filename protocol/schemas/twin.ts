@@ -12,6 +12,8 @@ export const TwinStateSchema = z.object({
     online: z.boolean(),
     since: EpochMsSchema.nullable(),
     lastDisconnectReason: z.string().nullable().optional(),
+    /** MQTT client id of the session `online` refers to: a late disconnect of an older session must not mark the tower offline. */
+    clientId: z.string().nullable().optional(),
   }),
   latest: z.record(
     SensorIdSchema,

@@ -3,9 +3,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import type { EventSourceSettings } from '../../../cloud/data/tables.js';
 import type { Clock } from '../../../cloud/functions/shared/types.js';
 
-export type KinesisFunction = (
-  event: KinesisStreamEvent,
-) => Promise<KinesisStreamBatchResponse | undefined>;
+export type KinesisFunction = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>;
 
 export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 

@@ -1,0 +1,48 @@
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Alert } from '../../../protocol/index.js';
+import type { Clock, LogSink, MetricsSink } from '../shared/types.js';
+
+export const CONSUMER = 'alert-notifier' as const;
+
+export interface NotifierConfig {
+  tableName: string;
+  topicArn: string;
+  offlineGraceMs: number;
+  suppressionWindowMs: number;
+}
+
+export interface NotifierDeps extends NotifierConfig {
+  doc: DynamoDBDocumentClient;
+  sns: SNSClient;
+  clock: Clock;
+  metrics: MetricsSink;
+  log: LogSink;
+  /** How long a claimed notification stays reserved for the invocation that claimed it. */
+  claimLeaseMs?: number;
+}
+
+/** Per (tower, sensor, rule): the episode being notified. */
+export interface SuppressionState {
+  /** Alert id of the raise that was notified (the "cleared" message names it too). */
+  raisedAlertId: string | null;
+  severity: Alert['severity'] | null;
+  /** IoT receive time of the notified raise. */
+  notifiedAt: number;
+  /** The condition is currently raised (by the notified raise or a suppressed one). */
+  active: boolean;
+  /** A clear waiting for the window to stay quiet before "cleared" is sent. */
+  pendingClear: { alert: Alert; dueAt: number } | null;
+}
+
+export interface PresenceState {
+  /** Client ids with an open session and the time it opened. */
+  connected: Record<string, number>;
+  disconnectedAt: number | null;
+  offlineAlertId: string | null;
+}
+
+export type Decision =
+  | { action: 'notify'; alert: Alert; next: SuppressionState }
+  | { action: 'suppress'; next: SuppressionState }
+  | { action: 'defer'; next: SuppressionState };

@@ -1,0 +1,169 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ENV, type EventSourceSettings, FUNCTIONS, TABLE } from '../../cloud/data/tables.js';
+import { readNotifierConfig } from '../../cloud/functions/alert-notifier/config.js';
+import { createNotifierHandler, createSweepHandler } from '../../cloud/functions/alert-notifier/handler.js';
+import type { SweepResult } from '../../cloud/functions/alert-notifier/sweep.js';
+import { readWriterConfig } from '../../cloud/functions/telemetry-writer/config.js';
+import { createWriterHandler } from '../../cloud/functions/telemetry-writer/handler.js';
+import { readTwinConfig } from '../../cloud/functions/twin-updater/config.js';
+import { createTwinHandler } from '../../cloud/functions/twin-updater/handler.js';
+import { localClientConfig } from './clients.js';
+import {
+  directoryDestination,
+  type EventSourceMapping,
+  type FailureDestination,
+  fileCheckpoints,
+  type MappingStats,
+  memoryDestination,
+  startEventSourceMapping,
+} from './esm/index.js';
+import { ALERT_TOPIC_NAME } from './index.js';
+import { counterMetrics } from './metrics.js';
+import type { LocalAws } from './types.js';
+
+export interface StartConsumersOptions {
+  aws: LocalAws;
+  streamName: string;
+  tableName?: string;
+  /** Local IoT Core data-plane endpoint for twin-updater; without it (and without `iot`) the twin is not kept. */
+  iotDataEndpoint?: string;
+  iot?: IoTDataPlaneClient;
+  /** Values for the functions' environment variables (names from `ENV`), e.g. a short offline grace. */
+  env?: Partial<Record<(typeof ENV)[keyof typeof ENV], string>>;
+  /** Event source mapping overrides for all three (defaults: the production settings). */
+  mapping?: Partial<EventSourceSettings> & { pollIntervalMs?: number; retryDelayMs?: number };
+  /** Real-time period of the sweep; 0 disables the timer (call `sweep()`). Default one minute. */
+  sweepIntervalMs?: number;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface ConsumerStats {
+  mappings: Record<string, MappingStats>;
+  metrics: Record<string, Record<string, number>>;
+}
+
+export interface Consumers {
+  stats(): ConsumerStats;
+  /** Runs the alert sweep now. */
+  sweep(): Promise<SweepResult>;
+  /** Batches given up on (on-failure destination), per function. */
+  failures: Record<string, FailureDestination>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The three consumers on a LocalAws stream, each behind its own event source mapping, built from the
+ * same environment variables (`ENV`) the CDK app sets — so `npm start` and the e2e tests run the
+ * real handlers with real SDK clients against kinesalite, dynalite, the SNS sink and local IoT Core.
+ */
+export async function startConsumers(options: StartConsumersOptions): Promise<Consumers> {
+  const { aws } = options;
+  const resources = await aws.createResources({
+    streamName: options.streamName,
+    shardCount: 1,
+    tableName: options.tableName ?? TABLE.localName,
+  });
+  const env: Record<string, string | undefined> = {
+    [ENV.tableName]: resources.tableName,
+    [ENV.alertTopicArn]: aws.sns.topicArn(ALERT_TOPIC_NAME),
+    ...(options.iotDataEndpoint && { [ENV.iotDataEndpoint]: options.iotDataEndpoint }),
+    ...options.env,
+  };
+  const logger = (serviceName: string) => new Logger({ serviceName, logLevel: options.logLevel ?? 'WARN' });
+  const base = { doc: aws.clients.doc, clock: aws.clock };
+
+  const writerMetrics = counterMetrics();
+  const twinMetrics = counterMetrics();
+  const notifierMetrics = counterMetrics();
+  const notifierDeps = {
+    ...readNotifierConfig(env),
+    ...base,
+    sns: aws.clients.sns,
+    metrics: notifierMetrics,
+    log: logger('alert-notifier'),
+  };
+  const handlers: Record<string, Parameters<typeof startEventSourceMapping>[0]['handler']> = {
+    'telemetry-writer': createWriterHandler({
+      ...readWriterConfig(env),
+      ...base,
+      metrics: writerMetrics,
+      log: logger('telemetry-writer'),
+    }),
+    'alert-notifier': createNotifierHandler(notifierDeps),
+  };
+  const twinConfig = readTwinConfig(env);
+  const iot =
+    options.iot ??
+    (twinConfig.iotDataEndpoint
+      ? new IoTDataPlaneClient(localClientConfig(twinConfig.iotDataEndpoint))
+      : undefined);
+  if (iot) {
+    handlers['twin-updater'] = createTwinHandler({
+      ...twinConfig,
+      ...base,
+      iot,
+      metrics: twinMetrics,
+      log: logger('twin-updater'),
+      cache: new Map(),
+    });
+  }
+
+  const failures: Record<string, FailureDestination> = {};
+  const mappings: EventSourceMapping[] = [];
+  for (const [functionName, handler] of Object.entries(handlers)) {
+    let checkpoints: ReturnType<typeof fileCheckpoints> | undefined;
+    if (aws.stateDir) {
+      const dir = join(aws.stateDir, 'esm');
+      mkdirSync(dir, { recursive: true });
+      checkpoints = fileCheckpoints(join(dir, `${functionName}.json`));
+      failures[functionName] = directoryDestination(join(aws.stateDir, 'failures', functionName));
+    } else {
+      failures[functionName] = memoryDestination();
+    }
+    mappings.push(
+      await startEventSourceMapping({
+        kinesis: aws.clients.kinesis,
+        streamName: resources.streamName,
+        streamArn: resources.streamArn,
+        functionName,
+        handler,
+        clock: aws.clock,
+        onFailure: failures[functionName]!,
+        ...FUNCTIONS.telemetryWriter.eventSource,
+        ...options.mapping,
+        ...(checkpoints && { checkpoints }),
+      }),
+    );
+  }
+
+  const sweepHandler = createSweepHandler(notifierDeps);
+  const sweepEvery = options.sweepIntervalMs ?? 60_000;
+  const timer =
+    sweepEvery > 0
+      ? setInterval(() => {
+          sweepHandler().catch((e: Error) => notifierDeps.log.error('sweep failed', { error: e.message }));
+        }, sweepEvery)
+      : undefined;
+  timer?.unref();
+
+  return {
+    failures,
+    sweep: sweepHandler,
+    stats: () => ({
+      mappings: Object.fromEntries(mappings.map((m) => [m.functionName, m.stats()])),
+      metrics: {
+        'telemetry-writer': { ...writerMetrics.totals },
+        'twin-updater': { ...twinMetrics.totals },
+        'alert-notifier': { ...notifierMetrics.totals },
+      },
+    }),
+    async stop() {
+      if (timer) clearInterval(timer);
+      await Promise.all(mappings.map((m) => m.stop()));
+      if (!options.iot) iot?.destroy();
+    },
+  };
+}
