@@ -11,4 +11,9 @@ export interface CommandEntry {
   load(): Promise<CommandModule>;
 }
 
-export const COMMANDS: Record<string, CommandEntry> = {};
+export const COMMANDS: Record<string, CommandEntry> = {
+  edge: {
+    summary: 'run the edge component outside Greengrass (direct MQTT): --config <file>',
+    load: () => import('../../edge/src/main.js'),
+  },
+};

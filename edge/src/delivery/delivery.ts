@@ -3,7 +3,7 @@ import type { Transport } from '../transport/index.js';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../transport/index.js';
 import { buildMessage, bundleEnvelopeBytes } from './messages.js';
 import { Signal } from './signal.js';
-import { TokenBucket } from './token-bucket.js';
+import { SlidingWindowLimiter } from './rate-window.js';
 import type { DeliveryLimits, DeliveryStats, OutgoingMessage, Scheduler } from './types.js';
 import { realScheduler } from './types.js';
 
@@ -27,8 +27,8 @@ export interface DeliveryOptions extends DeliveryLimits {
  */
 export class Delivery {
   private readonly scheduler: Scheduler;
-  private readonly publishes: TokenBucket;
-  private readonly bytes: TokenBucket;
+  private readonly publishes: SlidingWindowLimiter;
+  private readonly bytes: SlidingWindowLimiter;
   private readonly signal = new Signal();
   private readonly envelope: number;
   private staged: Record<LaneName, OutgoingMessage | null> = { alerts: null, telemetry: null };
@@ -52,8 +52,8 @@ export class Delivery {
   constructor(private readonly options: DeliveryOptions) {
     this.scheduler = options.scheduler ?? realScheduler;
     const now = () => this.scheduler.now();
-    this.publishes = new TokenBucket(options.maxPublishesPerSecond, options.maxPublishesPerSecond, now);
-    this.bytes = new TokenBucket(options.maxBytesPerSecond, options.maxBytesPerSecond, now);
+    this.publishes = new SlidingWindowLimiter(options.maxPublishesPerSecond, now);
+    this.bytes = new SlidingWindowLimiter(options.maxBytesPerSecond, now);
     this.envelope = bundleEnvelopeBytes(options.towerId);
   }
 

@@ -1,0 +1,38 @@
+import type { EdgeConfig } from '../../../protocol/index.js';
+import {
+  MqttTransport,
+  mqttOptionsFromPaths,
+  type Transport,
+  TransportConfigError,
+} from '../transport/index.js';
+
+const NUCLEUS_SOCKET_ENV = 'AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT';
+
+export function runsUnderGreengrass(env: Record<string, string | undefined>): boolean {
+  return Boolean(env[NUCLEUS_SOCKET_ENV]);
+}
+
+/**
+ * `transport.kind`: `ipc` under Greengrass, `mqtt` for direct MQTT, `auto` picks by the nucleus
+ * socket variable. The IPC module is loaded only when chosen: it pulls in aws-crt's native binary,
+ * which the direct transport must run without (32-bit ARM).
+ */
+export async function createTransport(
+  config: EdgeConfig,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Transport> {
+  const kind =
+    config.transport.kind === 'auto' ? (runsUnderGreengrass(env) ? 'ipc' : 'mqtt') : config.transport.kind;
+  if (kind === 'ipc') {
+    if (!runsUnderGreengrass(env)) {
+      throw new TransportConfigError(
+        `transport.kind is ipc but ${NUCLEUS_SOCKET_ENV} is not set`,
+        'transport.kind',
+        'run under Greengrass, or set transport.kind to mqtt with endpoint and certificate paths',
+      );
+    }
+    const { IpcTransport } = await import('../transport/ipc/index.js');
+    return new IpcTransport();
+  }
+  return new MqttTransport(mqttOptionsFromPaths({ towerId: config.towerId, ...config.transport }));
+}

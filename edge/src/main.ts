@@ -1,0 +1,140 @@
+import { Command, CommanderError } from 'commander';
+import type { EdgeConfig } from '../../protocol/index.js';
+import { loadEdgeConfig, stderrLogger } from './config/index.js';
+import { type EdgeHandle, runsUnderGreengrass, startEdge } from './component/index.js';
+
+const USAGE_NOTE = `
+Runs the towerwatch edge component: reads the tower's sensors, detects trouble, buffers on disk and
+publishes to AWS IoT Core.
+
+Under Greengrass (the nucleus sets AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT) the
+configuration comes from the component configuration over IPC and delivery goes through the nucleus.
+Without Greengrass, give --config: a JSON or YAML file with towerId, sensors, and transport
+{kind: mqtt, endpoint: mqtts://<host>:8883, certPath, keyPath, caPath}.`;
+
+interface EdgeCliOptions {
+  config?: string;
+  stateDir?: string;
+}
+
+/** `towerwatch edge` and the Greengrass bundle's entry. Resolves with the exit code once stopped by a signal. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('towerwatch edge')
+    .description('the towerwatch edge component (Greengrass or direct MQTT)')
+    .option('--config <file>', 'component configuration (JSON or YAML); not needed under Greengrass')
+    .option('--state-dir <dir>', 'buffer and state directory (Greengrass: {work:path})')
+    .addHelpText('after', USAGE_NOTE)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (
+      e instanceof CommanderError &&
+      (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')
+    ) {
+      return 0;
+    }
+    console.error(`towerwatch edge: ${(e as Error).message.replace(/^error: /, '')}`);
+    return 2;
+  }
+  const opts = program.opts<EdgeCliOptions>();
+  try {
+    if (!opts.config && runsUnderGreengrass(process.env)) return await runUnderGreengrass(opts);
+    if (!opts.config) {
+      console.error('towerwatch edge: --config <file> is required outside Greengrass (see --help)');
+      return 2;
+    }
+    const config = loadEdgeConfig({ file: opts.config, env: process.env });
+    const handle = await startEdge({ config, ...(opts.stateDir && { stateDir: opts.stateDir }) });
+    stderrLogger.info('edge component started', {
+      towerId: config.towerId,
+      transport: handle.transport.kind,
+    });
+    await untilSignal();
+    await handle.stop();
+    return 0;
+  } catch (e) {
+    console.error(`towerwatch edge: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+/**
+ * Under the nucleus: the configuration is the component's (recipe defaults merged with the
+ * deployment), read over a control IPC connection that also reports RUNNING/ERRORED and restarts the
+ * component in-process when a deployment changes its configuration.
+ */
+async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
+  const { IpcTransport } = await import('./transport/ipc/index.js');
+  const control = new IpcTransport();
+  control.start();
+  await waitConnected(control, 30_000);
+  const load = async (): Promise<EdgeConfig> =>
+    loadEdgeConfig({ greengrass: await control.getConfiguration(), env: process.env });
+  let config: EdgeConfig;
+  try {
+    config = await load();
+  } catch (e) {
+    await control.reportState('ERRORED').catch(() => {});
+    await control.close();
+    throw e;
+  }
+  const start = (c: EdgeConfig) =>
+    startEdge({ config: c, ...(opts.stateDir && { stateDir: opts.stateDir }) });
+  let handle: EdgeHandle = await start(config);
+  await control.reportState('RUNNING');
+  let restarting = Promise.resolve();
+  await control.onConfigurationUpdate(() => {
+    restarting = restarting.then(async () => {
+      try {
+        const next = await load();
+        if (JSON.stringify(next) === JSON.stringify(config)) return;
+        await handle.stop();
+        config = next;
+        handle = await start(config);
+        stderrLogger.info('configuration changed: component restarted', { towerId: config.towerId });
+      } catch (e) {
+        stderrLogger.warn('configuration update refused; keeping the running configuration', {
+          error: (e as Error).message,
+        });
+      }
+    });
+  });
+  await untilSignal();
+  await restarting;
+  await handle.stop();
+  await control.close();
+  return 0;
+}
+
+function waitConnected(
+  t: { connected: boolean; onConnectionChange(l: (up: boolean) => void): () => void },
+  ms: number,
+) {
+  return new Promise<void>((resolve, reject) => {
+    if (t.connected) return resolve();
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no IPC connection to the Greengrass nucleus within ${ms / 1000} s`));
+    }, ms);
+    const off = t.onConnectionChange((up) => {
+      if (!up) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGTERM', done);
+      process.off('SIGINT', done);
+      resolve();
+    };
+    process.on('SIGTERM', done);
+    process.on('SIGINT', done);
+  });
+}

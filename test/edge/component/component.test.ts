@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  decodeAlert,
+  decodeStatus,
+  decodeTelemetry,
+  EdgeConfigSchema,
+  type EdgeConfigInput,
+} from '../../../protocol/index.js';
+import { startEdge } from '../../../edge/src/component/index.js';
+import { silentLogger } from '../../../edge/src/config/index.js';
+import { simulatedTowerConfig } from '../../../edge/src/monitor/index.js';
+import { FakeNucleus } from '../../support/fake-nucleus/index.js';
+import { tempDir, waitFor } from '../buffer/helpers.js';
+import { issueTestIdentities, startTlsBroker } from '../transport/tls-broker.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function towerConfig(towerId: string, extra: Partial<EdgeConfigInput> = {}) {
+  return EdgeConfigSchema.parse({
+    towerId,
+    sensors: simulatedTowerConfig(towerId, { sensors: 4, intervalMs: 100 }),
+    batching: { maxAgeMs: 300 },
+    buffer: { fsyncWindowMs: 5 },
+    tunable: { statusIntervalMs: 1000 },
+    ...extra,
+  });
+}
+
+describe('startEdge', () => {
+  it('runs a simulated tower over direct MQTT/TLS: telemetry, alerts, status; seq keeps rising across a restart', async () => {
+    const towerId = 'tower-c1';
+    const t = tempDir('edge');
+    cleanups.push(t.cleanup);
+    const ids = await issueTestIdentities(join(t.dir, 'certs'), [towerId]);
+    const broker = await startTlsBroker(ids.server);
+    cleanups.push(() => broker.stop());
+    const { certPath, keyPath, caPath } = ids.devices[towerId]!;
+    const config = towerConfig(towerId, {
+      transport: { kind: 'mqtt', endpoint: broker.url, certPath, keyPath, caPath },
+    });
+    const stateDir = join(t.dir, 'state');
+    const of = (type: string) =>
+      broker.received.filter((m) => m.topic === `dt/towerwatch/${towerId}/${type}`);
+
+    const edge = await startEdge({ config, stateDir, env: {}, logger: silentLogger });
+    expect(edge.transport.kind).toBe('mqtt');
+    await waitFor(() => of('telemetry').length >= 2 && of('status').length >= 1, 'telemetry and status');
+    const status = decodeStatus(of('status')[0]!.payload);
+    expect(status.towerId).toBe(towerId);
+    expect(status.connectivity.connected).toBe(true);
+
+    const sensorId = config.sensors[0]!.id;
+    edge.monitor.simulator!.inject(sensorId, { kind: 'spike', value: 1e4 });
+    await waitFor(() => of('alert').length >= 1, 'the alert');
+    expect(decodeAlert(of('alert')[0]!.payload)).toMatchObject({ towerId, sensorId, state: 'raise' });
+    await edge.stop();
+    const firstRun = of('telemetry').flatMap((m) => decodeTelemetry(m.payload).map((b) => b.seq));
+
+    const again = await startEdge({ config, stateDir, env: {}, logger: silentLogger });
+    cleanups.push(() => again.stop());
+    await waitFor(() => of('telemetry').length > firstRun.length, 'telemetry after the restart');
+    const seqs = of('telemetry').flatMap((m) => decodeTelemetry(m.payload).map((b) => b.seq));
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+    expect(again.stats()).toMatchObject({
+      towerId,
+      transport: 'mqtt',
+      connected: true,
+      drops: { readings: 0 },
+    });
+  });
+
+  it('chooses Greengrass IPC when the nucleus socket is set and follows the config shadow through ShadowManager', async () => {
+    const towerId = 'tower-c2';
+    const t = tempDir('edge-ipc');
+    cleanups.push(t.cleanup);
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-c2');
+    cleanups.push(() => nucleus.stop());
+    const saved = { ...process.env };
+    Object.assign(process.env, nucleus.componentEnv());
+    cleanups.push(() => {
+      process.env = saved;
+    });
+    const edge = await startEdge({
+      config: towerConfig(towerId),
+      stateDir: join(t.dir, 'state'),
+      env: process.env,
+      logger: silentLogger,
+    });
+    cleanups.push(() => edge.stop());
+    expect(edge.transport.kind).toBe('ipc');
+    await waitFor(
+      () => nucleus.published.some((p) => p.topicName === `dt/towerwatch/${towerId}/telemetry`),
+      'telemetry through the nucleus',
+    );
+    nucleus.setDesired(towerId, 'config', { statusIntervalMs: 2000 });
+    await waitFor(
+      () => nucleus.shadows.get(`${towerId}/config`)?.state.reported?.statusIntervalMs === 2000,
+      'the applied config reported back',
+    );
+  });
+});
+
+describe('the component entry under a Greengrass nucleus', () => {
+  it('reads its configuration over IPC, reports RUNNING, publishes, and exits 0 on SIGTERM', async () => {
+    const towerId = 'tower-c3';
+    const t = tempDir('entry');
+    cleanups.push(t.cleanup);
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-c3');
+    cleanups.push(() => nucleus.stop());
+    nucleus.configuration = JSON.parse(
+      JSON.stringify({
+        sensors: simulatedTowerConfig(towerId, { sensors: 2, intervalMs: 100 }),
+        batching: { maxAgeMs: '300' },
+      }),
+    );
+    const entry = join(import.meta.dirname, '../../../edge/src/component/entry.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, '--state-dir', join(t.dir, 'work')], {
+      env: { ...process.env, ...nucleus.componentEnv(), AWS_IOT_THING_NAME: towerId },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    cleanups.push(() => {
+      child.kill('SIGKILL');
+    });
+    await waitFor(() => nucleus.states.includes('RUNNING'), `RUNNING (stderr: ${stderr})`);
+    await waitFor(
+      () => nucleus.published.some((p) => p.topicName === `dt/towerwatch/${towerId}/telemetry`),
+      'telemetry',
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
