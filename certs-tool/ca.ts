@@ -45,10 +45,21 @@ export async function initCa(dir: string, opts: InitCaOptions = {}): Promise<CaI
     ],
   });
   const pem = cert.toString('pem');
-  writeFilesAtomic([
-    { path: layout.caKeyPath, content: await exportPrivateKeyPem(keys.privateKey), mode: KEY_FILE_MODE },
-    { path: layout.caCertPath, content: `${pem}\n` },
-  ]);
+  try {
+    writeFilesAtomic([
+      {
+        path: layout.caKeyPath,
+        content: await exportPrivateKeyPem(keys.privateKey),
+        mode: KEY_FILE_MODE,
+        exclusive: true,
+      },
+      { path: layout.caCertPath, content: `${pem}\n`, exclusive: true },
+    ]);
+  } catch (e) {
+    if (fileExists(layout.caKeyPath))
+      throw new CaExistsError(`a CA was just created in ${layout.caDir} by another process`, 'use it');
+    throw e;
+  }
   const id = certificateId(pem);
   const registry = Registry.load(layout.root);
   registry.upsert(

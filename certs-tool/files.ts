@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { FileError } from './errors.js';
 
@@ -10,6 +19,8 @@ export interface PendingFile {
   path: string;
   content: string;
   mode?: number;
+  /** create only: fail with EEXIST instead of replacing (two processes racing to create a CA) */
+  exclusive?: boolean;
 }
 
 /**
@@ -18,7 +29,7 @@ export interface PendingFile {
  * for longer than one rename.
  */
 export function writeFilesAtomic(files: PendingFile[]): void {
-  const staged: { tmp: string; path: string }[] = [];
+  const staged: { tmp: string; path: string; exclusive: boolean }[] = [];
   const discard = () => {
     for (const s of staged) rmSync(s.tmp, { force: true });
   };
@@ -27,7 +38,7 @@ export function writeFilesAtomic(files: PendingFile[]): void {
       if (existsSync(f.path) && statSync(f.path).isDirectory()) throw new Error('it is a directory');
       mkdirSync(dirname(f.path), { recursive: true });
       const tmp = `${f.path}.${randomUUID()}.tmp`;
-      staged.push({ tmp, path: f.path });
+      staged.push({ tmp, path: f.path, exclusive: f.exclusive === true });
       writeFileSync(tmp, f.content, { mode: f.mode ?? PUBLIC_FILE_MODE, flag: 'wx' });
     } catch (e) {
       discard();
@@ -37,12 +48,22 @@ export function writeFilesAtomic(files: PendingFile[]): void {
       );
     }
   }
+  let current = '';
   try {
-    for (const s of staged) renameSync(s.tmp, s.path);
+    for (const s of staged) {
+      current = s.path;
+      if (s.exclusive) {
+        linkSync(s.tmp, s.path);
+        rmSync(s.tmp);
+      } else renameSync(s.tmp, s.path);
+    }
   } catch (e) {
     discard();
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new FileError(`${current} already exists`, 'another process created it first');
+    }
     throw new FileError(
-      `cannot replace files in ${dirname(files[0]!.path)}: ${(e as Error).message}`,
+      `cannot replace ${current}: ${(e as Error).message}`,
       'check the directory is writable',
     );
   }

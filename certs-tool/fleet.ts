@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { initCa } from './ca.js';
-import { CertsToolError } from './errors.js';
+import { CaExistsError, CertsToolError } from './errors.js';
 import { fileExists } from './files.js';
 import { issueForTower } from './device.js';
 import { issueServerCertificate, SERVER_LOOPBACK_NAMES } from './server.js';
@@ -44,8 +44,13 @@ export async function ensureFleet(dir: string, options: EnsureFleetOptions): Pro
   const now = new Date();
   const created: FleetIdentities['created'] = { ca: false, devices: [], server: false };
   if (!fileExists(layout.caCertPath)) {
-    await initCa(dir);
-    created.ca = true;
+    try {
+      await initCa(dir);
+      created.ca = true;
+    } catch (e) {
+      // Another process (a second `npm start`, a parallel test) won the race: use its CA.
+      if (!(e instanceof CaExistsError)) throw e;
+    }
   }
   const issueOpts = opts.days === undefined ? {} : { days: opts.days };
   const devices: Record<string, DeviceCertificate> = {};

@@ -54,6 +54,19 @@ describe('fleet CA', () => {
     expect(read(ca.caPath)).toBe(before);
   });
 
+  it('two racing initCa calls leave exactly one consistent CA', async () => {
+    const results = await Promise.allSettled([initCa(dir), initCa(dir)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(CaExistsError);
+    const layout = certsLayout(dir);
+    const { createPrivateKey } = await import('node:crypto');
+    expect(
+      new X509Certificate(read(layout.caCertPath)).checkPrivateKey(createPrivateKey(read(layout.caKeyPath))),
+    ).toBe(true);
+    expect(tmpFiles(dir)).toEqual([]);
+  });
+
   it('issuing without a CA names the fix', async () => {
     await expect(issueDeviceCertificate(dir, 'tower-1')).rejects.toThrow(MissingCaError);
     await expect(issueDeviceCertificate(dir, 'tower-1')).rejects.toThrow(/certs-tool ca init/);
