@@ -12,8 +12,16 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  config: {
+    summary: "change a tower's thresholds through its config shadow (IoT data plane)",
+    load: () => import('../../cloud/cli/config.js'),
+  },
   edge: {
     summary: 'run the edge component outside Greengrass (direct MQTT): --config <file>',
     load: () => import('../../edge/src/main.js'),
+  },
+  cost: {
+    summary: 'monthly AWS cost of a fleet, side by side with one message per reading',
+    load: () => import('../../cloud/cost/index.js'),
   },
 };

@@ -1,0 +1,356 @@
+import { IOT } from '../../protocol/index.js';
+import { DEFAULTS } from '../data/tables.js';
+import { PRICE_REGION, PRICES, PRICES_AS_OF, type PriceKey, type PriceTable } from './prices.js';
+import {
+  type CostComparison,
+  type DesignCost,
+  type FleetProfile,
+  type FleetProfileInput,
+  FleetProfileSchema,
+  type LineItem,
+} from './types.js';
+
+const KB = 1024;
+const GB = 1024 ** 3;
+const MILLION = 1e6;
+
+/**
+ * What the model assumes besides prices: sizes and durations measured or chosen in this repo.
+ * The figures are deliberately simple so a test can recompute them by hand.
+ */
+export const ASSUMPTIONS = {
+  /** AWS bills a month as 730 hours. */
+  hoursPerMonth: 730,
+  /** A batch is sealed when it fills one billing unit or its first reading is this old (DEFAULT_BATCHING). */
+  batchMaxBytes: IOT.billingUnitBytes,
+  batchMaxAgeMs: 10_000,
+  /** Compact batch encoding: fixed JSON around the readings, then bytes per `[i, dt, v]` reading. */
+  batchHeaderBytes: 120,
+  batchBytesPerReading: 15,
+  /** The edge's default status report interval. */
+  statusIntervalMs: 60_000,
+  statusBytes: 300,
+  alertBytes: 400,
+  /** Fields every rule adds (topicTowerId, messageType, receivedAt). */
+  ruleEnrichmentBytes: 80,
+  /** DynamoDB's per-item overhead on top of attribute bytes. */
+  dynamoItemOverheadBytes: 100,
+  /** The telemetry writer also keeps one `LATEST` item per tower: one 1-KB write per batch. */
+  latestWritesPerBatch: 1,
+  /** The alert notifier's claim and suppression items per alert. */
+  writesPerAlert: 2,
+  twinUpdateIntervalMs: DEFAULTS.twinMinIntervalMs,
+  twinDocumentKb: 2,
+  /** Twin updater reads then updates the shadow. */
+  shadowOpsPerTwinUpdate: 2,
+  /** An on-demand stream starts with 4 MB/s write capacity: 4 shards Lambda polls. */
+  onDemandShards: 4,
+  /** Lambda polls each shard about once a second; with a 1 s batching window that bounds invocations. */
+  pollsPerShardPerSecond: 1,
+  functions: {
+    telemetryWriter: { memoryMb: 512, baseMs: 20, perRecordMs: 4, batchSize: 100 },
+    twinUpdater: { memoryMb: 256, baseMs: 20, perRecordMs: 0.5, batchSize: 100 },
+    alertNotifier: { memoryMb: 256, baseMs: 10, perRecordMs: 0.2, batchSize: 100 },
+  },
+  alertSweep: { memoryMb: 256, durationMs: 100, intervalMs: 60_000 },
+  /** Alarms in the deployed stack (stream 2, iterator age 3, errors+throttles 4×2, buckets 2, rules 4×2). */
+  alarms: 23,
+  dashboards: 1,
+  kmsKeys: 1,
+  /** The public tutorials: one JSON message per reading (device_id, timestamp, values, firmware). */
+  tutorial: {
+    readingBytes: 200,
+    itemBytes: 250,
+    consumer: { memoryMb: 128, baseMs: 20, perRecordMs: 5, batchSize: 100 },
+    alarms: 1,
+  },
+} as const;
+export type Assumptions = typeof ASSUMPTIONS;
+
+/** IoT Core messaging is tiered by monthly volume. */
+export function iotMessagingUsd(messages: number, prices: PriceTable = PRICES): number {
+  const first = Math.min(messages, 1e9);
+  const next = Math.min(Math.max(messages - 1e9, 0), 4e9);
+  const over = Math.max(messages - 5e9, 0);
+  return (
+    (first * prices.iotMessagingFirstBillion.usd +
+      next * prices.iotMessagingNextFourBillion.usd +
+      over * prices.iotMessagingOverFiveBillion.usd) /
+    MILLION
+  );
+}
+
+interface ConsumerProfile {
+  memoryMb: number;
+  baseMs: number;
+  perRecordMs: number;
+  batchSize: number;
+}
+
+/**
+ * Invocations of a stream consumer: full batches when traffic is high, otherwise about one per
+ * shard per poll (never more than one per record).
+ */
+export function consumerInvocationsPerSecond(
+  recordsPerSecond: number,
+  shards: number,
+  batchSize: number,
+  pollsPerShardPerSecond: number,
+): number {
+  return Math.min(recordsPerSecond, Math.max(recordsPerSecond / batchSize, shards * pollsPerShardPerSecond));
+}
+
+class Bill {
+  readonly items: LineItem[] = [];
+  constructor(private readonly prices: PriceTable) {}
+
+  /** `quantity` in the price's unit (`per`); `divisor` converts to it, e.g. 1e6 for per-million prices. */
+  add(key: PriceKey, quantity: number, divisor = 1): void {
+    const p = this.prices[key];
+    this.items.push({
+      service: p.service,
+      item: p.what,
+      quantity,
+      unit: p.per,
+      usd: (quantity / divisor) * p.usd,
+    });
+  }
+
+  addUsd(service: string, item: string, quantity: number, unit: string, usd: number): void {
+    this.items.push({ service, item, quantity, unit, usd });
+  }
+
+  total(): number {
+    return this.items.reduce((s, i) => s + i.usd, 0);
+  }
+
+  byService(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const i of this.items) out[i.service] = (out[i.service] ?? 0) + i.usd;
+    return out;
+  }
+}
+
+export function estimateMonthlyCost(
+  input: FleetProfileInput,
+  prices: PriceTable = PRICES,
+  a: Assumptions = ASSUMPTIONS,
+): CostComparison {
+  const fleet = FleetProfileSchema.parse(input);
+  const secondsPerMonth = a.hoursPerMonth * 3600;
+  const readingsPerSecond = (fleet.towers * fleet.sensorsPerTower * 1000) / fleet.intervalMs;
+  const readingsPerMonth = readingsPerSecond * secondsPerMonth;
+  const alertsPerMonth = (fleet.towers * fleet.alertsPerTowerPerDay * a.hoursPerMonth) / 24;
+  const towerwatch = towerwatchDesign(fleet, prices, a, secondsPerMonth, alertsPerMonth);
+  const tutorial = tutorialDesign(fleet, prices, a, secondsPerMonth, readingsPerSecond, alertsPerMonth);
+  return {
+    pricesAsOf: PRICES_AS_OF,
+    region: PRICE_REGION,
+    fleet,
+    readingsPerMonth,
+    towerwatch,
+    tutorial,
+    ratio: tutorial.monthlyUsd / towerwatch.monthlyUsd,
+  };
+}
+
+/** One tower's telemetry batches per second and the size of each (≤ one 5 KB billing unit). */
+export function batchProfile(
+  fleet: FleetProfile,
+  a: Assumptions,
+): { batchesPerSecond: number; batchBytes: number } {
+  // A batch is sealed every max(interval, maxAge): all sensors read in that window go into it,
+  // split into as many full billing units as they need.
+  const flushPeriodMs = Math.max(fleet.intervalMs, a.batchMaxAgeMs);
+  const readingsPerFlush = (fleet.sensorsPerTower * flushPeriodMs) / fleet.intervalMs;
+  const perBatch = Math.floor((a.batchMaxBytes - a.batchHeaderBytes) / a.batchBytesPerReading);
+  const batchesPerFlush = Math.ceil(readingsPerFlush / perBatch);
+  const readingsPerBatch = readingsPerFlush / batchesPerFlush;
+  return {
+    batchesPerSecond: (batchesPerFlush * 1000) / flushPeriodMs,
+    batchBytes: a.batchHeaderBytes + readingsPerBatch * a.batchBytesPerReading,
+  };
+}
+
+function towerwatchDesign(
+  fleet: FleetProfile,
+  prices: PriceTable,
+  a: Assumptions,
+  secondsPerMonth: number,
+  alertsPerMonth: number,
+): DesignCost {
+  const bill = new Bill(prices);
+  const { batchesPerSecond, batchBytes } = batchProfile(fleet, a);
+  const batches = fleet.towers * batchesPerSecond * secondsPerMonth;
+  const statuses = (fleet.towers * secondsPerMonth * 1000) / a.statusIntervalMs;
+  const units = (bytes: number) => Math.ceil(bytes / IOT.billingUnitBytes);
+  const messages =
+    batches * units(batchBytes) + statuses * units(a.statusBytes) + alertsPerMonth * units(a.alertBytes);
+
+  bill.addUsd(
+    'IoT Core',
+    'messaging (tiered, per 5 KB), batches + status + alerts',
+    messages,
+    'messages',
+    iotMessagingUsd(messages, prices),
+  );
+  bill.add('iotConnectivity', (fleet.towers * secondsPerMonth) / 60, MILLION);
+  bill.add('iotRuleTriggered', messages, MILLION);
+  bill.add('iotRuleAction', messages, MILLION);
+  const twinUpdates = (fleet.towers * secondsPerMonth * 1000) / a.twinUpdateIntervalMs + alertsPerMonth;
+  bill.add('iotShadowOperation', twinUpdates * a.shadowOpsPerTwinUpdate * a.twinDocumentKb, MILLION);
+
+  const records = batches + statuses + alertsPerMonth;
+  const recordKb = (bytes: number) => Math.ceil((bytes + a.ruleEnrichmentBytes) / KB);
+  const ingestKb =
+    batches * recordKb(batchBytes) +
+    statuses * recordKb(a.statusBytes) +
+    alertsPerMonth * recordKb(a.alertBytes);
+  const consumers = Object.keys(a.functions).length;
+  const shards = kinesisItems(bill, fleet, a, records, ingestKb, consumers);
+
+  const recordsPerSecond = records / secondsPerMonth;
+  let invocations = 0;
+  for (const fn of Object.values(a.functions)) {
+    invocations += lambdaItems(bill, fn, recordsPerSecond, shards, a, secondsPerMonth);
+  }
+  const sweeps = (secondsPerMonth * 1000) / a.alertSweep.intervalMs;
+  bill.add('lambdaRequest', sweeps, MILLION);
+  bill.add('lambdaArmGbSecond', sweeps * (a.alertSweep.durationMs / 1000) * (a.alertSweep.memoryMb / 1024));
+  invocations += sweeps;
+
+  const telemetryItemKb = Math.ceil((batchBytes + a.dynamoItemOverheadBytes) / KB);
+  const wru =
+    batches * (telemetryItemKb + a.latestWritesPerBatch) +
+    (fleet.towers * secondsPerMonth * 1000) / a.twinUpdateIntervalMs +
+    alertsPerMonth * a.writesPerAlert;
+  bill.add('dynamoWriteRequestUnit', wru, MILLION);
+  const storageGb =
+    (fleet.towers *
+      batchesPerSecond *
+      86_400 *
+      fleet.retentionDays *
+      (batchBytes + a.dynamoItemOverheadBytes)) /
+    GB;
+  bill.add('dynamoStorageGbMonth', storageGb);
+  bill.add('dynamoPitrGbMonth', storageGb);
+
+  snsItems(bill, alertsPerMonth, fleet);
+  bill.add('cloudwatchAlarm', a.alarms);
+  bill.add('cloudwatchDashboard', a.dashboards);
+  bill.add('kmsKey', a.kmsKeys);
+
+  return {
+    design: 'towerwatch',
+    description:
+      'batched telemetry (one 5 KB unit per batch) → IoT rules → Kinesis → 3 consumers, one item per batch',
+    monthlyUsd: bill.total(),
+    byService: bill.byService(),
+    items: bill.items,
+    usage: {
+      iotMessagesPerMonth: messages,
+      kinesisRecordsPerMonth: records,
+      dynamoWriteUnitsPerMonth: wru,
+      storageGb,
+      lambdaInvocationsPerMonth: invocations,
+    },
+  };
+}
+
+function tutorialDesign(
+  fleet: FleetProfile,
+  prices: PriceTable,
+  a: Assumptions,
+  secondsPerMonth: number,
+  readingsPerSecond: number,
+  alertsPerMonth: number,
+): DesignCost {
+  const bill = new Bill(prices);
+  const t = a.tutorial;
+  const readings = readingsPerSecond * secondsPerMonth;
+  const messages = readings + alertsPerMonth;
+  bill.addUsd(
+    'IoT Core',
+    'messaging (tiered), one message per reading',
+    messages,
+    'messages',
+    iotMessagingUsd(messages, prices),
+  );
+  bill.add('iotConnectivity', (fleet.towers * secondsPerMonth) / 60, MILLION);
+  bill.add('iotRuleTriggered', messages, MILLION);
+  bill.add('iotRuleAction', messages, MILLION);
+  const ingestKb = messages * Math.ceil(t.readingBytes / KB);
+  const shards = kinesisItems(bill, fleet, a, messages, ingestKb, 1);
+  const invocations = lambdaItems(bill, t.consumer, messages / secondsPerMonth, shards, a, secondsPerMonth);
+  const wru = readings * Math.ceil((t.itemBytes + a.dynamoItemOverheadBytes) / KB) + alertsPerMonth;
+  bill.add('dynamoWriteRequestUnit', wru, MILLION);
+  const storageGb =
+    (readingsPerSecond * 86_400 * fleet.retentionDays * (t.itemBytes + a.dynamoItemOverheadBytes)) / GB;
+  bill.add('dynamoStorageGbMonth', storageGb);
+  snsItems(bill, alertsPerMonth, fleet);
+  bill.add('cloudwatchAlarm', t.alarms);
+  return {
+    design: 'one message per reading',
+    description:
+      'the public tutorials: one message per reading → Kinesis → one Lambda consumer → one PutItem per reading',
+    monthlyUsd: bill.total(),
+    byService: bill.byService(),
+    items: bill.items,
+    usage: {
+      iotMessagesPerMonth: messages,
+      kinesisRecordsPerMonth: messages,
+      dynamoWriteUnitsPerMonth: wru,
+      storageGb,
+      lambdaInvocationsPerMonth: invocations,
+    },
+  };
+}
+
+/** Adds the stream's line items; returns the shard count consumers poll. */
+function kinesisItems(
+  bill: Bill,
+  fleet: FleetProfile,
+  a: Assumptions,
+  records: number,
+  ingestKb: number,
+  consumers: number,
+): number {
+  if (fleet.kinesis.mode === 'provisioned') {
+    bill.add('kinesisShardHour', fleet.kinesis.shards * a.hoursPerMonth);
+    // Every record here is under 25 KB: one PUT payload unit each.
+    bill.add('kinesisPutPayloadUnit', records, MILLION);
+    return fleet.kinesis.shards;
+  }
+  bill.add('kinesisOnDemandStreamHour', a.hoursPerMonth);
+  const ingestGb = (ingestKb * KB) / GB;
+  bill.add('kinesisOnDemandIngestGb', ingestGb);
+  bill.add('kinesisOnDemandRetrievalGb', ingestGb * consumers);
+  return a.onDemandShards;
+}
+
+function lambdaItems(
+  bill: Bill,
+  fn: ConsumerProfile,
+  recordsPerSecond: number,
+  shards: number,
+  a: Assumptions,
+  secondsPerMonth: number,
+): number {
+  const perSecond = consumerInvocationsPerSecond(
+    recordsPerSecond,
+    shards,
+    fn.batchSize,
+    a.pollsPerShardPerSecond,
+  );
+  const invocations = perSecond * secondsPerMonth;
+  const recordsPerInvocation = perSecond === 0 ? 0 : recordsPerSecond / perSecond;
+  const seconds = (fn.baseMs + fn.perRecordMs * recordsPerInvocation) / 1000;
+  bill.add('lambdaRequest', invocations, MILLION);
+  bill.add('lambdaArmGbSecond', invocations * seconds * (fn.memoryMb / 1024));
+  return invocations;
+}
+
+function snsItems(bill: Bill, alertsPerMonth: number, fleet: FleetProfile): void {
+  bill.add('snsPublish', alertsPerMonth, MILLION);
+  bill.add('snsEmail', alertsPerMonth * fleet.alertEmailSubscribers, 100_000);
+}
