@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { topicMatches } from '../../../protocol/index.js';
 import { SqlEvaluationError } from '../errors.js';
 import type { Expr, Query } from './ast.js';
 import { lookupFunction, type MessageContext } from './functions.js';
@@ -127,10 +128,11 @@ export function evaluateExpr(e: Expr, ctx: MessageContext): SqlValue {
 export type QueryResult = { matched: false } | { matched: true; output: SqlValue };
 
 /**
- * Runs a parsed query against one message: WHERE first, then SELECT. Fields that evaluate to
+ * Runs a parsed query against one message: FROM, then WHERE, then SELECT. Fields that evaluate to
  * Undefined are left out of the output, as IoT does. A binary payload can only pass through whole.
  */
 export function evaluateQuery(q: Query, ctx: MessageContext): QueryResult {
+  if (!topicMatches(q.from, ctx.topic)) return { matched: false };
   if (q.where && evaluateExpr(q.where, ctx) !== true) return { matched: false };
   const first = q.select[0]!;
   if (q.select.length === 1 && first.kind === 'all') {
