@@ -48,5 +48,8 @@ export function manualClock(start = Date.now()) {
     advance(ms: number) {
       now += ms;
     },
+    set(t: number) {
+      now = t;
+    },
   };
 }

@@ -1,0 +1,215 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNotifierHandler,
+  createSweepHandler,
+} from '../../../cloud/functions/alert-notifier/handler.js';
+import type { NotifierDeps } from '../../../cloud/functions/alert-notifier/types.js';
+import {
+  type EventSourceMapping,
+  memoryDestination,
+  startEventSourceMapping,
+} from '../../../local/aws/esm/index.js';
+import { ALERT_TOPIC_NAME, type LocalAws, type SnsMessage, startLocalAws } from '../../../local/aws/index.js';
+import { counterMetrics } from '../../../local/aws/metrics.js';
+import { manualClock, putRecords, waitFor } from '../../local/aws/helpers.js';
+import { alert, lifecycle, lifecyclePut, put, silentLog, T0 } from './fixtures.js';
+
+const clock = manualClock(T0);
+let aws: LocalAws;
+let mapping: EventSourceMapping | undefined;
+let n = 0;
+beforeAll(async () => {
+  aws = await startLocalAws({ clock });
+});
+afterEach(async () => {
+  await mapping?.stop();
+  mapping = undefined;
+});
+afterAll(async () => {
+  await aws.stop();
+});
+
+const MIN = 60_000;
+
+async function setup(opts: { windowMs?: number; graceMs?: number; sns?: SNSClient } = {}) {
+  n++;
+  clock.set(T0);
+  const res = await aws.createResources({
+    streamName: `notifier-${n}`,
+    shardCount: 1,
+    tableName: `notifier-${n}`,
+  });
+  const topicArn = aws.sns.topicArn(`${ALERT_TOPIC_NAME}-${n}`);
+  const metrics = counterMetrics();
+  const deps: NotifierDeps = {
+    tableName: res.tableName,
+    topicArn,
+    offlineGraceMs: opts.graceMs ?? 5 * MIN,
+    suppressionWindowMs: opts.windowMs ?? 0,
+    doc: aws.clients.doc,
+    sns: opts.sns ?? aws.clients.sns,
+    clock,
+    metrics,
+    log: silentLog,
+  };
+  const destination = memoryDestination();
+  const m = await startEventSourceMapping({
+    kinesis: aws.clients.kinesis,
+    streamName: res.streamName,
+    streamArn: res.streamArn,
+    functionName: 'alert-notifier',
+    handler: createNotifierHandler(deps),
+    batchSize: 20,
+    maxBatchingWindowMs: 0,
+    pollIntervalMs: 10,
+    retryDelayMs: 1,
+    maximumRetryAttempts: 5,
+    onFailure: destination,
+    clock,
+  });
+  mapping = m;
+  const deliver = async (items: Parameters<typeof putRecords>[2]) => {
+    const target = m.stats().recordsCompleted + items.length;
+    await putRecords(aws, res.streamName, items);
+    await waitFor(() => m.stats().recordsCompleted >= target, `${items.length} records processed`);
+  };
+  const messages = (): SnsMessage[] => aws.sns.published.filter((p) => p.topicArn === topicArn);
+  const scan = async () =>
+    ((await aws.clients.doc.send(new ScanCommand({ TableName: res.tableName }))).Items ?? []).sort((a, b) =>
+      `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`),
+    );
+  return { deps, metrics, destination, deliver, messages, scan, sweep: createSweepHandler(deps) };
+}
+
+const alertPut = (a: ReturnType<typeof alert>, receivedAt = a.time + 100) =>
+  put(a, 'alert', a.towerId, receivedAt);
+const summary = (m: SnsMessage) =>
+  `${m.attributes.towerId} ${m.attributes.state} ${m.message.split('Alert id: ')[1]}`;
+
+describe('alert-notifier through the event source mapping', () => {
+  it('sends one readable, filterable message per alert transition, even when records are redelivered', async () => {
+    const s = await setup();
+    const puts = [
+      alertPut(alert('t1', 'a-1', 'raise', T0, { message: 'cabinet overheating' })),
+      alertPut(
+        alert('t1', 'a-2', 'raise', T0 + 1_000, {
+          sensorId: 'rh-cabinet',
+          rule: 'threshold-low',
+          severity: 'warning',
+        }),
+      ),
+      alertPut(alert('t1', 'a-1', 'clear', T0 + 2_000)),
+    ];
+    await s.deliver(puts);
+    const table = await s.scan();
+    await s.deliver(puts);
+    await s.deliver([puts[2]!, puts[0]!]);
+    expect(s.messages().map(summary)).toEqual(['t1 raise a-1', 't1 raise a-2', 't1 clear a-1']);
+    expect(await s.scan()).toEqual(table);
+    const first = s.messages()[0]!;
+    expect(first.subject).toBe('[CRITICAL] t1 temp-cabinet threshold-high raised');
+    expect(first.message).toContain('Value 47.5, threshold 45.');
+    expect(first.message).toContain('cabinet overheating');
+    expect(first.attributes).toMatchObject({ severity: 'critical', towerId: 't1', sensor: 'temp-cabinet' });
+    expect(s.metrics.totals['AlertCount{severity=critical}']).toBe(1);
+    expect(s.metrics.totals['AlertCount{severity=warning}']).toBe(1);
+    expect(s.metrics.totals.AlertDuplicates).toBe(5);
+  });
+
+  it('retries a failed publish and still sends exactly one message', async () => {
+    let failNext = 2;
+    const flakySns = {
+      send: async (command: PublishCommand) => {
+        if (command instanceof PublishCommand && failNext-- > 0) {
+          throw Object.assign(new Error('SNS unavailable'), { name: 'InternalErrorException' });
+        }
+        return aws.clients.sns.send(command);
+      },
+    } as unknown as SNSClient;
+    const s = await setup({ sns: flakySns });
+    await s.deliver([
+      alertPut(alert('t1', 'a-1', 'raise', T0)),
+      alertPut(alert('t1', 'a-1', 'clear', T0 + 1_000)),
+    ]);
+    expect(s.messages().map(summary)).toEqual(['t1 raise a-1', 't1 clear a-1']);
+    expect(s.destination.failures).toEqual([]);
+  });
+
+  it('sends one raise and one "cleared" for a flapping signal', async () => {
+    const s = await setup({ windowMs: 10 * MIN });
+    const flaps = [0, 1, 2].flatMap((i) => [
+      alertPut(alert('t1', `a-${i}`, 'raise', T0 + i * MIN)),
+      alertPut(alert('t1', `a-${i}`, 'clear', T0 + i * MIN + 30_000)),
+    ]);
+    await s.deliver(flaps);
+    expect(s.messages().map(summary)).toEqual(['t1 raise a-0']);
+    clock.set(T0 + 2 * MIN + 30_100 + 10 * MIN - 1);
+    expect(await s.sweep()).toEqual({ offlineRaised: 0, clearsSent: 0 });
+    clock.advance(1);
+    expect(await s.sweep()).toEqual({ offlineRaised: 0, clearsSent: 1 });
+    expect(await s.sweep()).toEqual({ offlineRaised: 0, clearsSent: 0 });
+    expect(s.messages().map(summary)).toEqual(['t1 raise a-0', 't1 clear a-0']);
+    expect(s.metrics.totals.AlertsSuppressed).toBe(5);
+
+    await s.deliver([alertPut(alert('t1', 'a-9', 'raise', T0 + 30 * MIN))]);
+    expect(s.messages().map(summary)).toEqual(['t1 raise a-0', 't1 clear a-0', 't1 raise a-9']);
+  });
+
+  it('lets an escalation through the suppression window', async () => {
+    const s = await setup({ windowMs: 10 * MIN });
+    await s.deliver([
+      alertPut(alert('t1', 'w-1', 'raise', T0, { severity: 'warning' })),
+      alertPut(alert('t1', 'w-2', 'raise', T0 + 1_000, { severity: 'warning' })),
+      alertPut(alert('t1', 'c-1', 'raise', T0 + 2_000, { severity: 'critical' })),
+    ]);
+    expect(s.messages().map((m) => m.attributes.severity)).toEqual(['warning', 'critical']);
+  });
+
+  it('raises tower-offline only once the grace period passes without a reconnect, and clears it on reconnect', async () => {
+    const s = await setup({ graceMs: 5 * MIN });
+    await s.deliver([
+      lifecyclePut(lifecycle('t1', 'connected', T0)),
+      lifecyclePut(lifecycle('t1', 'disconnected', T0 + MIN)),
+      lifecyclePut(lifecycle('t2', 'connected', T0)),
+      lifecyclePut(lifecycle('t2', 'disconnected', T0 + MIN)),
+      lifecyclePut(lifecycle('t2', 'connected', T0 + 3 * MIN)),
+      lifecyclePut(lifecycle('t3', 'connected', T0)),
+      lifecyclePut(lifecycle('t3#2', 'connected', T0 + MIN)),
+      lifecyclePut(lifecycle('t3', 'disconnected', T0 + 2 * MIN)),
+    ]);
+    clock.set(T0 + 6 * MIN - 1);
+    expect((await s.sweep()).offlineRaised).toBe(0);
+    clock.set(T0 + 20 * MIN);
+    expect((await s.sweep()).offlineRaised).toBe(1);
+    expect((await s.sweep()).offlineRaised).toBe(0);
+    expect(s.messages()).toHaveLength(1);
+    const offline = s.messages()[0]!;
+    expect(offline.subject).toBe('[CRITICAL] t1 tower-offline raised');
+    expect(offline.attributes).toMatchObject({
+      towerId: 't1',
+      sensor: 'tower',
+      severity: 'critical',
+      rule: 'tower-offline',
+    });
+
+    await s.deliver([lifecyclePut(lifecycle('t1#1', 'connected', T0 + 21 * MIN))]);
+    expect(s.messages().map((m) => m.subject)).toEqual([
+      '[CRITICAL] t1 tower-offline raised',
+      '[CRITICAL] t1 tower-offline cleared',
+    ]);
+  });
+
+  it('quarantines an alert whose payload names another tower than its topic', async () => {
+    const s = await setup();
+    await s.deliver([
+      put(alert('t2', 'x-1', 'raise', T0), 'alert', 't1', T0),
+      alertPut(alert('t1', 'a-1', 'raise', T0)),
+    ]);
+    expect(s.messages().map(summary)).toEqual(['t1 raise a-1']);
+    const q = (await s.scan()).filter((i) => i.kind === 'quarantine');
+    expect(q).toHaveLength(1);
+    expect(q[0]).toMatchObject({ consumer: 'alert-notifier', field: 'towerId' });
+  });
+});
