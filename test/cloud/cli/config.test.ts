@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   GetThingShadowCommand,
+  type GetThingShadowCommandOutput,
   IoTDataPlaneClient,
   ResourceNotFoundException,
   UpdateThingShadowCommand,
@@ -17,8 +18,12 @@ import {
   setConfig,
 } from '../../../cloud/cli/config.js';
 
-const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-const decode = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b));
+// The SDK types payloads as its blob adapter; the bytes are what matter on the wire.
+const encode = (v: unknown) =>
+  new TextEncoder().encode(JSON.stringify(v)) as unknown as NonNullable<
+    GetThingShadowCommandOutput['payload']
+  >;
+const decode = (b: unknown) => JSON.parse(new TextDecoder().decode(b as Uint8Array));
 
 describe('paths, values and merging', () => {
   it('splits dotted paths and keeps bracketed ids with dots whole', () => {
