@@ -12,6 +12,10 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  readings: {
+    summary: "print a tower's stored readings in a time range: <towerId> --from <time> --to <time> [--sensor <id>]",
+    load: () => import('../../cloud/cli/readings.js'),
+  },
   config: {
     summary: "change a tower's thresholds through its config shadow (IoT data plane)",
     load: () => import('../../cloud/cli/config.js'),

@@ -27,12 +27,18 @@ const conflict = () =>
   });
 const versionPayload = (version: number) => ({ payload: Buffer.from(JSON.stringify({ version })) }) as never;
 
+interface ReportedDoc {
+  latest: Record<string, { value: number | null; time: number }>;
+  activeAlerts: Record<string, unknown>;
+  connectivity: Record<string, unknown>;
+}
+
 function updates() {
   return iotMock.commandCalls(UpdateThingShadowCommand).map((c) => ({
     thingName: c.args[0].input.thingName,
     shadowName: c.args[0].input.shadowName,
     doc: JSON.parse(Buffer.from(c.args[0].input.payload as Uint8Array).toString()) as {
-      state: { reported: Record<string, never> };
+      state: { reported: ReportedDoc };
       version?: number;
     },
   }));

@@ -1,0 +1,155 @@
+/**
+ * `towerwatch readings <towerId> --from <time> --to <time> [--sensor <id>]`: reads a tower's stored
+ * readings back out of DynamoDB through the query module — the proof that the one-item-per-batch
+ * layout answers time-range questions.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Command, CommanderError } from 'commander';
+import { assertTowerId, SENSOR_ID_PATTERN } from '../../protocol/index.js';
+import { queryReadings } from '../data/readings.js';
+import type { StoredReading } from '../data/types.js';
+import { ENV, TABLE } from '../data/tables.js';
+
+export class ReadingsCommandError extends Error {
+  override name = 'ReadingsCommandError';
+}
+
+const HOUR_MS = 3_600_000;
+
+/** ISO 8601 (`2026-11-23T12:00:00Z`, `2026-11-23`) or epoch milliseconds. */
+export function parseTime(text: string, option: string): number {
+  const value = /^\d{12,13}$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(value)) {
+    throw new ReadingsCommandError(
+      `${option} ${JSON.stringify(text)} is not a time: use ISO 8601 (2026-11-23T12:00:00Z) or epoch milliseconds`,
+    );
+  }
+  return value;
+}
+
+export function formatReading(r: StoredReading): string {
+  const flags = [
+    r.quality,
+    r.clockDrift && `clock-drift (received ${new Date(r.receivedAt!).toISOString()})`,
+  ].filter(Boolean);
+  return [
+    new Date(r.time).toISOString(),
+    r.sensorId.padEnd(16),
+    String(r.value ?? 'null').padStart(10),
+    `${r.seq}/${r.index}`,
+    ...flags,
+  ].join('  ');
+}
+
+const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+/** A local endpoint (the dynalite of `towerwatch local`) needs no real credentials. */
+export function createDocClient(opts: { endpoint?: string; region?: string }): DynamoDBDocumentClient {
+  const local = opts.endpoint !== undefined && LOOPBACK.test(opts.endpoint);
+  const region =
+    opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined);
+  if (!region) throw new ReadingsCommandError('no AWS region: pass --region or set AWS_REGION');
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region,
+      maxAttempts: 2,
+      ...(opts.endpoint && { endpoint: opts.endpoint }),
+      ...(local &&
+        !process.env.AWS_ACCESS_KEY_ID && {
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
+    }),
+  );
+}
+
+interface Options {
+  from?: string;
+  to?: string;
+  sensor?: string;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  json?: boolean;
+}
+
+const USAGE =
+  'towerwatch readings <towerId> --from <time> [--to <time>] [--sensor <id>] [--table <name>] [--endpoint <url>]';
+
+function program(onRun: (towerId: string, opts: Options) => void): Command {
+  const quiet = { writeOut: (s: string) => process.stdout.write(s), writeErr: () => {} };
+  return new Command('towerwatch readings')
+    .description("Print a tower's stored readings in a time range (oldest first)")
+    .argument('<towerId>', 'the tower (IoT thing name)')
+    .option('--from <time>', 'start, inclusive: ISO 8601 or epoch ms (default: one hour before --to)')
+    .option('--to <time>', 'end, inclusive: ISO 8601 or epoch ms (default: now)')
+    .option('--sensor <id>', 'only this sensor')
+    .option('--table <name>', `DynamoDB table (default: $${ENV.tableName}, else ${TABLE.localName})`)
+    .option('--endpoint <url>', 'DynamoDB endpoint, e.g. the local one `towerwatch local` prints')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--json', 'one JSON object per reading')
+    .addHelpText(
+      'after',
+      '\nExample:\n  towerwatch readings tower-0001 --from 2026-11-23T12:00Z --to 2026-11-23T13:00Z --sensor temp-cabinet --endpoint http://127.0.0.1:4567',
+    )
+    .exitOverride()
+    .configureOutput(quiet)
+    .action((towerId: string, opts: Options) => onRun(towerId, opts));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: { towerId: string; opts: Options } | undefined;
+  try {
+    await program((towerId, opts) => {
+      parsed = { towerId, opts };
+    }).parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.exitCode === 0) return 0;
+    console.error(`towerwatch readings: ${e.message.replace(/^error: /, '')} (usage: ${USAGE})`);
+    return 2;
+  }
+  if (!parsed) return 0;
+  try {
+    const { towerId, opts } = parsed;
+    assertTowerId(towerId);
+    if (opts.sensor !== undefined && !SENSOR_ID_PATTERN.test(opts.sensor)) {
+      throw new ReadingsCommandError(
+        `--sensor ${JSON.stringify(opts.sensor)} is not a sensor id (A-Z a-z 0-9 _ . : -)`,
+      );
+    }
+    const to = opts.to === undefined ? Date.now() : parseTime(opts.to, '--to');
+    const from = opts.from === undefined ? to - HOUR_MS : parseTime(opts.from, '--from');
+    const table = opts.table ?? process.env[ENV.tableName] ?? TABLE.localName;
+    const doc = createDocClient({
+      ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
+      ...(opts.region !== undefined && { region: opts.region }),
+    });
+    try {
+      const readings = await queryReadings(doc, table, {
+        towerId,
+        from,
+        to,
+        ...(opts.sensor !== undefined && { sensorId: opts.sensor }),
+      });
+      for (const r of readings) console.log(opts.json ? JSON.stringify(r) : formatReading(r));
+      if (!opts.json) console.error(`${readings.length} readings of ${towerId}`);
+    } finally {
+      doc.destroy();
+    }
+    return 0;
+  } catch (e) {
+    console.error(`towerwatch readings: ${oneLine(e)}`);
+    return 2;
+  }
+}
+
+function oneLine(e: unknown): string {
+  const err = e as Error & { code?: string };
+  if (err.name === 'ResourceNotFoundException') return `${err.message} (check --table or $${ENV.tableName})`;
+  if (err.code === 'ECONNREFUSED')
+    return `${err.message}: nothing listens at --endpoint (is \`towerwatch local\` running?)`;
+  if (err.name === 'CredentialsProviderError')
+    return 'no AWS credentials: configure a profile or set AWS_PROFILE';
+  return (err.message ?? String(e)).split('\n')[0]!;
+}
