@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidTowerIdError } from './errors.js';
 
 /** Tower id = IoT thing name = MQTT client id. Narrower than AWS's thing-name rule so it is safe in topics, keys and file names. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import (not `{ z }`) lets esbuild drop the zod locales the Lambdas never use: 510 KB → 167 KB.
+import * as z from 'zod';
 
 export const SCHEMA_VERSION = 1 as const;
 

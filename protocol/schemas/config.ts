@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SensorIdSchema } from '../ids.js';
 import { IOT } from '../limits.js';
 import { FiniteNumberSchema, SchemaVersionSchema } from './common.js';

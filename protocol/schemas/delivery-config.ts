@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IOT } from '../limits.js';
 import { ConfigInt } from './config.js';
 

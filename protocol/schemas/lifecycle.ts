@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** IoT Core lifecycle event, as published on $aws/events/presence/{connected,disconnected}/<clientId>. */
 export const LifecycleEventSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TowerIdSchema } from '../ids.js';
 import { EpochMsSchema, SchemaVersionSchema } from './common.js';
 

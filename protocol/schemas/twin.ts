@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SensorIdSchema, TowerIdSchema } from '../ids.js';
 import { AlertRuleSchema, SeveritySchema } from './alert.js';
 import { EpochMsSchema, SchemaVersionSchema } from './common.js';
