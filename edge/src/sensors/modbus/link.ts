@@ -1,4 +1,3 @@
-import ModbusRTU from 'modbus-serial';
 import type { ModbusConnection } from '../../../../protocol/index.js';
 
 /** The part of modbus-serial's client the sources use; injectable so RTU can be exercised without a serial port. */
@@ -16,11 +15,17 @@ export interface ModbusClient {
   close(callback: () => void): void;
 }
 
-export type ModbusClientFactory = () => ModbusClient;
+export type ModbusClientFactory = () => ModbusClient | Promise<ModbusClient>;
 
-// modbus-serial is CommonJS: under NodeNext its types sit on `.default`, which the package also sets at runtime.
-export const defaultModbusClient: ModbusClientFactory = () =>
-  new ModbusRTU.default() as unknown as ModbusClient;
+/**
+ * Loaded on first use: modbus-serial and its serial bindings cost ~7 MB of RSS that a tower without
+ * Modbus sensors should not pay. It is CommonJS: under NodeNext its types sit on `.default`, which
+ * the package also sets at runtime.
+ */
+export const defaultModbusClient: ModbusClientFactory = async () => {
+  const { default: ModbusRTU } = await import('modbus-serial');
+  return new ModbusRTU.default() as unknown as ModbusClient;
+};
 
 export interface RegisterRead {
   unitId: number;
@@ -76,7 +81,7 @@ export class ModbusLink {
 
   private async connected(): Promise<ModbusClient> {
     if (this.client?.isOpen) return this.client;
-    const client = this.createClient();
+    const client = await this.createClient();
     const c = this.connection;
     if (c.kind === 'tcp') {
       await client.connectTCP(c.host, { port: c.port, timeout: this.timeoutMs });
