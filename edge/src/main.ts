@@ -71,7 +71,7 @@ async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
   control.start();
   await waitConnected(control, 30_000);
   const load = async (): Promise<EdgeConfig> =>
-    loadEdgeConfig({ greengrass: await control.getConfiguration(), env: process.env });
+    loadEdgeConfig({ greengrass: withoutAccessControl(await control.getConfiguration()), env: process.env });
   let config: EdgeConfig;
   try {
     config = await load();
@@ -137,4 +137,11 @@ function untilSignal(): Promise<void> {
     process.on('SIGTERM', done);
     process.on('SIGINT', done);
   });
+}
+
+/** `accessControl` in the component configuration is for the nucleus (IPC authorization), not for the component. */
+function withoutAccessControl(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const { accessControl: _nucleusOnly, ...rest } = value as Record<string, unknown>;
+  return rest;
 }

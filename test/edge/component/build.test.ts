@@ -1,0 +1,96 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FLEET } from '../../../protocol/index.js';
+import { buildEdge } from '../../../edge/build.js';
+import { ARTIFACT, readRecipe } from '../../../edge/src/component/recipe.js';
+import { simulatedTowerConfig } from '../../../edge/src/monitor/index.js';
+import { FakeNucleus } from '../../support/fake-nucleus/index.js';
+import { tempDir, waitFor } from '../buffer/helpers.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const t = tempDir('build');
+afterAll(() => t.cleanup());
+
+describe('npm run build:edge', () => {
+  it('zips a bundle that starts with node outside Greengrass and runs the IPC transport under a nucleus', async () => {
+    const result = await buildEdge({ outDir: join(t.dir, 'dist') });
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const gdk = JSON.parse(readFileSync(join(ROOT, 'edge', 'gdk-config.json'), 'utf8'));
+    expect(result.version).toBe(pkg.version);
+    expect(gdk.component[FLEET.componentName].version).toBe(pkg.version);
+    const recipe = readRecipe(result.recipePath);
+    expect(recipe.ComponentVersion).toBe(pkg.version);
+    expect(recipe.Manifests[0]!.Artifacts![0]!.URI).toBe(
+      `s3://BUCKET_NAME/${FLEET.componentName}/${pkg.version}/${ARTIFACT.zip}`,
+    );
+
+    // Unzip where Greengrass would ({artifacts:decompressedPath}/<zip name>/), far from node_modules.
+    const files = unzipSync(readFileSync(result.zipPath));
+    expect(Object.keys(files).sort()).toEqual([
+      'aws-crt/linux-arm64-glibc/aws-crt-nodejs.node',
+      'aws-crt/linux-x64-glibc/aws-crt-nodejs.node',
+      ARTIFACT.bundle,
+      `${ARTIFACT.bundle}.map`,
+    ]);
+    const unpacked = join(t.dir, 'artifacts', ARTIFACT.dir);
+    for (const [name, bytes] of Object.entries(files)) {
+      mkdirSync(dirname(join(unpacked, name)), { recursive: true });
+      writeFileSync(join(unpacked, name), bytes);
+    }
+    const bundle = join(unpacked, ARTIFACT.bundle);
+    const help = spawnSync(process.execPath, [bundle, '--help'], {
+      encoding: 'utf8',
+      cwd: t.dir,
+      env: { PATH: process.env.PATH },
+    });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Usage: towerwatch edge/);
+    const bare = spawnSync(process.execPath, [bundle], {
+      encoding: 'utf8',
+      cwd: t.dir,
+      env: { PATH: process.env.PATH },
+    });
+    expect(bare.status).toBe(2);
+    expect(bare.stderr.trim()).toBe(
+      'towerwatch edge: --config <file> is required outside Greengrass (see --help)',
+    );
+
+    const towerId = 'tower-zip';
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-zip');
+    nucleus.configuration = JSON.parse(
+      JSON.stringify({
+        sensors: simulatedTowerConfig(towerId, { sensors: 2, intervalMs: 100 }),
+        batching: { maxAgeMs: 300 },
+      }),
+    );
+    const child = spawn(process.execPath, [bundle, '--state-dir', join(t.dir, 'work')], {
+      cwd: t.dir,
+      env: { PATH: process.env.PATH, ...nucleus.componentEnv(), AWS_IOT_THING_NAME: towerId },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(
+        () => nucleus.states.includes('RUNNING'),
+        `RUNNING from the bundle (stderr: ${stderr})`,
+        60_000,
+      );
+      await waitFor(
+        () => nucleus.published.some((p) => p.topicName === `dt/towerwatch/${towerId}/telemetry`),
+        'telemetry from the bundle',
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await nucleus.stop();
+    }
+  });
+});
