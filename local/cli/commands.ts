@@ -16,6 +16,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: "print a tower's stored readings in a time range: <towerId> --from <time> --to <time> [--sensor <id>]",
     load: () => import('../../cloud/cli/readings.js'),
   },
+  local: {
+    summary: 'run towerwatch on this machine (for now: --only iot, the local IoT Core)',
+    load: () => import('./local.js'),
+  },
   config: {
     summary: "change a tower's thresholds through its config shadow (IoT data plane)",
     load: () => import('../../cloud/cli/config.js'),
