@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { recordCertificateUse } from '../../certs-tool/index.js';
 import { systemClock } from '../../edge/src/ports.js';
 import { TOPIC_RULES, type TopicRuleDefinition, towerPolicyDocument } from '../../protocol/index.js';
 import { loadTlsMaterial, MqttBroker, RegistryView } from './broker/index.js';
@@ -98,6 +99,10 @@ export class LocalIot extends EventEmitter<LocalIotEvents> {
       clock,
       events: this,
       stats: this.counters,
+      // As certs-tool rotation expects: the old certificate turns INACTIVE once the new one is used.
+      onSuccessorInUse: (certificateId) => {
+        recordCertificateUse(options.certsDir, certificateId, new Date(clock.now()));
+      },
     });
     this.dataPlane = new DataPlaneServer({
       shadows,

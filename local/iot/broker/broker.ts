@@ -27,6 +27,8 @@ export interface BrokerDeps {
   clock: Clock;
   events: EventEmitter<LocalIotEvents>;
   stats: LocalIotStats;
+  /** Called when a rotated-in certificate is first used, so its predecessor can be retired. */
+  onSuccessorInUse?(certificateId: string): void;
 }
 
 interface Session {
@@ -214,6 +216,9 @@ export class MqttBroker {
       if (s) s.reason = 'DUPLICATE_CLIENTID';
     }
     this.sessions.set(client, session);
+    if (entry.replaces && this.deps.registry.find(entry.replaces)?.status === 'ACTIVE') {
+      this.deps.onSuccessorInUse?.(certificateId);
+    }
     done(null, true);
   }
 

@@ -1,6 +1,12 @@
 import { ErrorWithSubackPacket } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { initCa, issueDeviceCertificate, revokeTower } from '../../../certs-tool/index.js';
+import {
+  initCa,
+  issueDeviceCertificate,
+  Registry,
+  revokeTower,
+  rotateTower,
+} from '../../../certs-tool/index.js';
 import { deviceTopic } from '../../../protocol/index.js';
 import type { DeniedEvent, DisconnectEvent, RuleErrorPayload } from '../../../local/iot/index.js';
 import {
@@ -17,7 +23,7 @@ import {
   waitFor,
 } from './support.js';
 
-const TOWERS = ['tower-1', 'tower-2', 'tower-revoked', 'tower-live-revoke'];
+const TOWERS = ['tower-1', 'tower-2', 'tower-revoked', 'tower-live-revoke', 'tower-rotated'];
 
 describe('local IoT Core broker (mutual TLS, IoT policy, rules)', () => {
   let certsDir: string;
@@ -231,5 +237,15 @@ describe('local IoT Core broker (mutual TLS, IoT policy, rules)', () => {
     expect(h.iot.port).toBe(port);
     const again = await connectTower(h, 'tower-1');
     expect(again.connected).toBe(true);
+  });
+  it('retires the predecessor of a rotated certificate when the successor first connects', async () => {
+    await start();
+    const rotation = await rotateTower(certsDir, 'tower-rotated');
+    const status = (id: string) => Registry.load(certsDir).find(id)?.status;
+    expect(status(rotation.replaces)).toBe('ACTIVE');
+    const client = await connectTower(h, 'tower-rotated');
+    expect(client.connected).toBe(true);
+    expect(status(rotation.replaces)).toBe('INACTIVE');
+    expect(status(rotation.issued!.certificateId)).toBe('ACTIVE');
   });
 });
