@@ -26,11 +26,15 @@ export const StackContextSchema = z
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
     deletionProtection: Bool.default(true),
     deployToThingGroup: Bool.default(false),
-    /** Greengrass component versions are immutable: bump this whenever the edge code changes. */
+    /** Overrides the built recipe's version; Greengrass versions are immutable, so bump on every change. */
     componentVersion: z
       .string()
       .regex(/^\d+\.\d+\.\d+$/, 'must be major.minor.patch, e.g. 1.0.3')
-      .default('1.0.0'),
+      .optional(),
+    shadowManagerVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, 'must be major.minor.patch, e.g. 2.3.9')
+      .default('2.3.9'),
     /** The account's IoT data endpoint for the twin updater; unset leaves the SDK's regional default. */
     iotDataEndpoint: z
       .url({ protocol: /^https$/, error: 'must be https://<id>-ats.iot.<region>.amazonaws.com' })

@@ -2,7 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
-import { FLEET, type IotPolicyDocument, towerPolicyDocument } from '../../protocol/index.js';
+import { FLEET, type IotPolicyDocument, SHADOW_NAMES, towerPolicyDocument } from '../../protocol/index.js';
 
 const THING = '${iot:Connection.Thing.ThingName}';
 
@@ -44,6 +44,12 @@ export function greengrassCorePolicyDocument(roleAliasArn: string): IotPolicyDoc
           iotArn('topicfilter', own('jobs/*')),
           iotArn('topicfilter', own('shadow/name/AWSManagedGreengrassV2Deployment/*')),
         ],
+      },
+      {
+        // ShadowManager syncs the edge's `config` shadow with the cloud through these actions.
+        Effect: 'Allow',
+        Action: ['iot:GetThingShadow', 'iot:UpdateThingShadow', 'iot:DeleteThingShadow'],
+        Resource: [iotArn('thing', `${THING}/${SHADOW_NAMES.config}`)],
       },
       { Effect: 'Allow', Action: ['iot:AssumeRoleWithCertificate'], Resource: [roleAliasArn] },
       {

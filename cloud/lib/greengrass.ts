@@ -6,7 +6,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
-import { FLEET } from '../../protocol/index.js';
+import { FLEET, SHADOW_NAMES } from '../../protocol/index.js';
+
+const SHADOW_MANAGER = 'aws.greengrass.ShadowManager';
+/** Sync the tower's own `config` named shadow both ways (operators write desired, the edge reports). */
+export const SHADOW_MANAGER_SYNC = {
+  synchronize: {
+    coreThing: { classic: false, namedShadows: [SHADOW_NAMES.config] },
+    direction: 'betweenDeviceAndCloud',
+  },
+} as const;
 
 /** What `npm run build:edge` leaves in `dist/edge/`. */
 export const EDGE_BUNDLE = { zip: 'towerwatch-edge.zip', recipe: 'recipe.yaml' } as const;
@@ -20,7 +29,10 @@ export interface EdgeComponentProps {
   readonly distDir: string;
   /** Produces `distDir` (the app runs `npm run build:edge`); unset means it must already exist. */
   readonly build?: () => void;
-  readonly componentVersion: string;
+  /** Overrides the version in the built recipe (Greengrass versions are immutable: bump on change). */
+  readonly componentVersion?: string;
+  /** Version of aws.greengrass.ShadowManager deployed alongside, to sync the `config` shadow. */
+  readonly shadowManagerVersion: string;
   /** The token exchange role: the only principal that may download the artifact. */
   readonly tokenExchangeRole: iam.IRole;
   /** Deploy the component to this thing group; unset means publish the version only. */
@@ -35,7 +47,7 @@ type Recipe = Record<string, unknown> & { Manifests?: Array<{ Artifacts?: Array<
  */
 export function componentRecipe(
   recipeText: string,
-  opts: { componentName: string; componentVersion: string; artifactUri: string },
+  opts: { componentName: string; componentVersion?: string; artifactUri: string },
 ): Recipe {
   const recipe = parse(recipeText) as Recipe;
   if (!recipe || typeof recipe !== 'object' || !Array.isArray(recipe.Manifests)) {
@@ -59,12 +71,13 @@ export function componentRecipe(
       `edge recipe has no artifact ending in /${EDGE_BUNDLE.zip}: the recipe and the build disagree`,
     );
   }
-  return {
-    ...recipe,
-    ComponentName: opts.componentName,
-    ComponentVersion: opts.componentVersion,
-    Manifests,
-  };
+  const version = opts.componentVersion ?? recipe.ComponentVersion;
+  if (typeof version !== 'string' || !/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new EdgeBundleError(
+      `edge recipe version ${JSON.stringify(version)} is not major.minor.patch: set the context key componentVersion`,
+    );
+  }
+  return { ...recipe, ComponentName: opts.componentName, ComponentVersion: version, Manifests };
 }
 
 /**
@@ -76,6 +89,8 @@ export class EdgeComponent extends Construct {
   readonly asset: s3assets.Asset;
   readonly componentVersion: greengrass.CfnComponentVersion;
   readonly deployment?: greengrass.CfnDeployment;
+  /** The published component version. */
+  readonly version: string;
 
   constructor(scope: Construct, id: string, props: EdgeComponentProps) {
     super(scope, id);
@@ -94,6 +109,7 @@ export class EdgeComponent extends Construct {
       componentVersion: props.componentVersion,
       artifactUri: `s3://${this.asset.s3BucketName}/${this.asset.s3ObjectKey}`,
     });
+    this.version = recipe.ComponentVersion as string;
     this.componentVersion = new greengrass.CfnComponentVersion(this, 'ComponentVersion', {
       inlineRecipe: Stack.of(this).toJsonString(recipe),
     });
@@ -107,8 +123,15 @@ export class EdgeComponent extends Construct {
     if (props.deployToThingGroupArn) {
       this.deployment = new greengrass.CfnDeployment(this, 'Deployment', {
         targetArn: props.deployToThingGroupArn,
-        deploymentName: `${FLEET.componentName}-${props.componentVersion}`,
-        components: { [FLEET.componentName]: { componentVersion: props.componentVersion } },
+        deploymentName: `${FLEET.componentName}-${this.version}`,
+        components: {
+          [FLEET.componentName]: { componentVersion: this.version },
+          // The edge reads its `config` shadow through ShadowManager: it must sync that shadow with the cloud.
+          [SHADOW_MANAGER]: {
+            componentVersion: props.shadowManagerVersion,
+            configurationUpdate: { merge: JSON.stringify(SHADOW_MANAGER_SYNC) },
+          },
+        },
         deploymentPolicies: {
           failureHandlingPolicy: 'ROLLBACK',
           componentUpdatePolicy: { action: 'NOTIFY_COMPONENTS', timeoutInSeconds: 60 },

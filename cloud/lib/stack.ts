@@ -135,7 +135,8 @@ export class TowerwatchStack extends Stack {
 
     this.edgeComponent = new EdgeComponent(this, 'EdgeComponent', {
       ...props.edge,
-      componentVersion: s.componentVersion,
+      ...(s.componentVersion !== undefined && { componentVersion: s.componentVersion }),
+      shadowManagerVersion: s.shadowManagerVersion,
       tokenExchangeRole: this.fleet.tokenExchangeRole,
       ...(s.deployToThingGroup && { deployToThingGroupArn: this.fleet.thingGroupArn }),
     });

@@ -120,6 +120,14 @@ Manifests:
     ]);
   });
 
+  it("keeps the built recipe's version unless one is given, and refuses a placeholder", () => {
+    const built = recipe.replace("'{COMPONENT_VERSION}'", '0.4.2');
+    const base = { componentName: 'c', artifactUri: 's3://a/b.zip' };
+    expect(componentRecipe(built, base).ComponentVersion).toBe('0.4.2');
+    expect(componentRecipe(built, { ...base, componentVersion: '1.0.0' }).ComponentVersion).toBe('1.0.0');
+    expect(() => componentRecipe(recipe, base)).toThrow(/set the context key componentVersion/);
+  });
+
   it('refuses a recipe without the component zip artifact or without manifests', () => {
     const opts = { componentName: 'c', componentVersion: '1.0.0', artifactUri: 's3://a/b.zip' };
     expect(() => componentRecipe('Manifests:\n  - Artifacts: []\n', opts)).toThrow(/towerwatch-edge\.zip/);
@@ -142,7 +150,7 @@ Manifests:
       () =>
         new EdgeComponent(stack, 'Edge', {
           distDir: tmp!,
-          componentVersion: '1.0.0',
+          shadowManagerVersion: '2.3.9',
           tokenExchangeRole: role,
         }),
     ).toThrow(/towerwatch-edge\.zip not found: run `npm run build:edge` first/);
@@ -160,6 +168,7 @@ Manifests:
         built++;
       },
       componentVersion: '1.0.0',
+      shadowManagerVersion: '2.3.9',
       tokenExchangeRole: role,
     });
     expect(built).toBe(1);

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName, TABLE } from '../../../cloud/data/tables.js';
+import { SHADOW_MANAGER_SYNC } from '../../../cloud/lib/greengrass.js';
 import { acknowledgedFindings } from '../../../cloud/lib/nag.js';
 import { ALARM_THRESHOLDS } from '../../../cloud/lib/observability.js';
 import { STREAM_CONSUMER_NAMES } from '../../../cloud/lib/processing.js';
@@ -284,6 +285,8 @@ describe('IAM least privilege', () => {
       if (JSON.stringify(st.Resource) === '["*"]')
         expect(st.Action).toEqual(['greengrass:ResolveComponentCandidates']);
     }
+    const shadow = coreStatements.find((s) => s.Action.includes('iot:UpdateThingShadow'));
+    expect(JSON.stringify(shadow.Resource)).toContain(':thing/${iot:Connection.Thing.ThingName}/config');
     const assume = coreStatements.find((s) => s.Action.includes('iot:AssumeRoleWithCertificate'));
     expect(assume.Resource).toEqual([
       { 'Fn::GetAtt': [logicalIdOf(json, 'AWS::IoT::RoleAlias', 'FleetRoleAlias'), 'RoleAliasArn'] },
@@ -450,7 +453,14 @@ describe('fleet and Greengrass', () => {
       TargetArn: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([`:thinggroup/${FLEET.thingGroupName}`])],
       }),
-      Components: { [FLEET.componentName]: { ComponentVersion: COMPONENT_VERSION } },
+      Components: {
+        [FLEET.componentName]: { ComponentVersion: COMPONENT_VERSION },
+        'aws.greengrass.ShadowManager': {
+          ComponentVersion: '2.3.9',
+          ConfigurationUpdate: { Merge: JSON.stringify(SHADOW_MANAGER_SYNC) },
+        },
+      },
     });
+    expect(SHADOW_MANAGER_SYNC.synchronize.coreThing.namedShadows).toEqual(['config']);
   });
 });
