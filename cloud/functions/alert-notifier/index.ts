@@ -10,7 +10,9 @@ import { CONSUMER, type NotifierDeps } from './types.js';
 const { logger, metrics } = powertools(CONSUMER);
 const deps: NotifierDeps = {
   ...readNotifierConfig(process.env),
-  doc: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+  doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
   sns: new SNSClient({}),
   clock: systemClock,
   metrics,

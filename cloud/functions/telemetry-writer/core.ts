@@ -105,12 +105,17 @@ export async function writeTelemetry(
     }),
   );
 
-  const readings = decoded.reduce((n, d) => n + d.batches.reduce((m, b) => m + b.readings.length, 0), 0);
-  deps.metrics.count('ReadingsWritten', readings);
+  const landed = decoded.filter((d) => !failures.has(d.record.id));
+  deps.metrics.count(
+    'ReadingsWritten',
+    landed.reduce((n, d) => n + d.batches.reduce((m, b) => m + b.readings.length, 0), 0),
+  );
   deps.metrics.count(
     'ItemsWritten',
-    decoded.reduce((n, d) => n + d.items.length, 0),
+    landed.reduce((n, d) => n + d.items.length, 0),
   );
+  const drifted = landed.flatMap((d) => d.items.filter((i) => i.drift));
+  if (drifted.length) deps.metrics.count('BatchesClockDrift', drifted.length);
   deps.metrics.count('WriteCapacityUnits', wcu);
   if (failures.size) deps.metrics.count('RecordsFailed', failures.size);
   return { failures };

@@ -11,7 +11,9 @@ const { logger, metrics } = powertools(CONSUMER);
 /** Kinesis → DynamoDB: one item per telemetry batch, latest values per tower, poison quarantined. */
 export const handler = createWriterHandler({
   ...readWriterConfig(process.env),
-  doc: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+  doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
   clock: systemClock,
   metrics,
   log: logger,

@@ -14,7 +14,9 @@ const config = readTwinConfig(process.env);
 export const handler = createTwinHandler({
   ...config,
   iot: new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}),
-  doc: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+  doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
   clock: systemClock,
   metrics,
   log: logger,
