@@ -54,21 +54,26 @@ export class ShadowConfigController {
     return { appliedVersion: this.applied?.version ?? null, configError: this.configError };
   }
 
-  async start(): Promise<void> {
+  /**
+   * Subscribes and fetches the current document in the background: a shadow that does not answer
+   * (offline start) must not hold up sampling. `settled()` waits for it.
+   */
+  start(): void {
     const port = this.options.port;
     if (!port) return;
+    this.unsubscribe?.();
     this.unsubscribe = port.subscribe((doc) => {
       void this.enqueue(doc);
     });
-    try {
-      const doc = await port.get();
-      if (doc) await this.enqueue(doc);
-    } catch (e) {
-      this.options.logger.warn('shadow config not reachable; running with the last applied overrides', {
-        error: (e as Error).message,
-        appliedVersion: this.applied?.version ?? null,
+    this.queue = this.queue
+      .then(() => port.get())
+      .then((doc) => (doc ? this.handle(doc) : undefined))
+      .catch((e: unknown) => {
+        this.options.logger.warn('shadow config not reachable; running with the last applied overrides', {
+          error: (e as Error).message,
+          appliedVersion: this.applied?.version ?? null,
+        });
       });
-    }
   }
 
   stop(): void {
@@ -82,7 +87,14 @@ export class ShadowConfigController {
   }
 
   private enqueue(doc: ShadowDocument): Promise<void> {
-    this.queue = this.queue.then(() => this.handle(doc));
+    this.queue = this.queue
+      .then(() => this.handle(doc))
+      .catch((e: unknown) => {
+        this.options.logger.warn('could not apply shadow config', {
+          version: doc.version,
+          error: (e as Error).message,
+        });
+      });
     return this.queue;
   }
 

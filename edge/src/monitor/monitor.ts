@@ -136,7 +136,7 @@ export function createTowerMonitor(options: TowerMonitorOptions): TowerMonitor {
       applyTunable(overlayTunable(config.tunable, restored));
       started = true;
       for (const [id, entry] of entries) syncSampler(id, entry);
-      await shadow.start();
+      shadow.start();
     },
     async stop() {
       if (!started) return;

@@ -12,8 +12,11 @@ import type { SampleListener, SamplerOptions, SamplerStats, TimerHandle, Timers 
 export class SensorSampler {
   private timer: TimerHandle | undefined;
   private anchor = 0;
-  private inFlight: Promise<void> | undefined;
-  private inFlightTimedOut = false;
+  /** A source read is outstanding, possibly past its timeout: no new read starts until it settles. */
+  private busy = false;
+  private busyTimedOut = false;
+  /** Settles when the current read is reported (value, failure or timeout) or aborted by stop(). */
+  private current: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private running = false;
   private readonly counters: SamplerStats = { reads: 0, failures: 0, skipped: 0, consecutiveFailures: 0 };
@@ -53,13 +56,13 @@ export class SensorSampler {
     this.schedule(this.anchor);
   }
 
-  /** Stops the schedule, aborts a pending read and waits for it to settle. */
+  /** Stops the schedule and aborts a pending read; never waits on a source that ignores the abort. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.abort?.abort();
-    await this.inFlight;
+    await this.current;
   }
 
   private schedule(due: number): void {
@@ -69,11 +72,11 @@ export class SensorSampler {
   private tick(due: number): void {
     if (!this.running) return;
     const now = this.clock.now();
-    if (this.inFlight) {
+    if (this.busy) {
       this.counters.skipped++;
-      if (this.inFlightTimedOut) this.fail(now, 'previous read still hung');
+      if (this.busyTimedOut) this.fail(now, 'previous read still hung');
     } else {
-      this.inFlight = this.readOnce(now);
+      this.current = this.readOnce(now);
     }
     const interval = this.options.intervalMs;
     // Next slot on the grid strictly after now: a timer that fired late skips missed slots instead of bunching reads.
@@ -81,34 +84,42 @@ export class SensorSampler {
     this.schedule(next);
   }
 
-  private async readOnce(time: number): Promise<void> {
+  private readOnce(time: number): Promise<void> {
     const abort = new AbortController();
     this.abort = abort;
-    this.inFlightTimedOut = false;
-    let settled = false;
-    const timeout = this.timers.setTimeout(() => {
-      if (settled) return;
-      this.inFlightTimedOut = true;
-      abort.abort();
-      this.fail(time, `read timed out after ${this.options.timeoutMs} ms`);
-    }, this.options.timeoutMs);
-    try {
-      const value = await this.source.read(abort.signal);
-      if (this.inFlightTimedOut) return;
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        this.fail(time, `read returned ${String(value)}`);
-      } else {
-        this.succeed(time, value);
-      }
-    } catch (e) {
-      if (!this.inFlightTimedOut)
-        this.fail(time, e instanceof SensorReadError ? e.reason : (e as Error).message);
-    } finally {
-      settled = true;
-      this.timers.clearTimeout(timeout);
-      this.inFlight = undefined;
-      this.abort = undefined;
-    }
+    this.busy = true;
+    this.busyTimedOut = false;
+    return new Promise<void>((done) => {
+      let reported = false;
+      const report = (emit?: () => void) => {
+        if (reported) return;
+        reported = true;
+        this.timers.clearTimeout(timeout);
+        emit?.();
+        done();
+      };
+      const timeout = this.timers.setTimeout(() => {
+        this.busyTimedOut = true;
+        report(() => this.fail(time, `read timed out after ${this.options.timeoutMs} ms`));
+        abort.abort();
+      }, this.options.timeoutMs);
+      abort.signal.addEventListener('abort', () => report(), { once: true });
+      this.source
+        .read(abort.signal)
+        .then(
+          (value) =>
+            report(() => {
+              if (typeof value === 'number' && Number.isFinite(value)) this.succeed(time, value);
+              else this.fail(time, `read returned ${String(value)}`);
+            }),
+          (e: unknown) =>
+            report(() => this.fail(time, e instanceof SensorReadError ? e.reason : (e as Error).message)),
+        )
+        .finally(() => {
+          this.busy = false;
+          if (this.abort === abort) this.abort = undefined;
+        });
+    });
   }
 
   private succeed(time: number, value: number): void {

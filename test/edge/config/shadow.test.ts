@@ -138,6 +138,7 @@ describe('shadow-driven configuration', () => {
     shadow.offline = true;
     const second = tower(shadow, vt);
     await second.monitor.start();
+    await second.monitor.shadowSettled();
     expect(second.monitor.effectiveConfig().tunable).toMatchObject({
       rules: { humidity: { high: { warning: 70 } } },
       batching: { maxAgeMs: 2000 },
@@ -172,7 +173,8 @@ describe('ShadowConfigController', () => {
       apply: (o) => applied.push(o),
       logger: recordingLogger(),
     });
-    await controller.start();
+    controller.start();
+    await controller.settled();
     shadow.offline = true;
     shadow.setDesired({ statusIntervalMs: 60_000 });
     await controller.settled();
@@ -181,7 +183,7 @@ describe('ShadowConfigController', () => {
 
     shadow.offline = false;
     // After reconnecting the port delivers the whole document again.
-    await controller.start();
+    controller.start();
     await controller.settled();
     expect(shadow.reported).toEqual({ statusIntervalMs: 60_000, appliedVersion: 1, appliedAt: T0 });
     controller.stop();

@@ -98,6 +98,10 @@ describe('SensorSampler', () => {
     expect(hung.maxInFlight()).toBe(1);
     expect(samples.map((s) => s.consecutiveFailures)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(samples.slice(1).every((s) => s.error === 'previous read still hung')).toBe(true);
+    // stop() must not wait on a source that never settles.
+    await sampler.stop();
+    await vt.advance(5_000);
+    expect(samples).toHaveLength(6);
   });
 
   it('counts consecutive failures and resets them on a good read', async () => {
