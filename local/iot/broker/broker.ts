@@ -226,6 +226,17 @@ export class MqttBroker {
     if (!client) return null;
     const session = this.sessions.get(client);
     if (!session) return new Error('publish before CONNECT was authorised');
+    if (packet.qos === 2) {
+      this.deps.stats.publishesDenied++;
+      session.reason = 'AUTHORIZATION_ERROR';
+      this.deps.events.emit('denied', {
+        clientId: session.clientId,
+        action: 'payload',
+        resource: packet.topic,
+        reason: 'QoS 2 is not supported by IoT Core (publish with QoS 0 or 1)',
+      });
+      return new Error('QoS 2 is not supported');
+    }
     const bytes = packet.payload.length;
     if (bytes > IOT.maxPayloadBytes) {
       this.deps.stats.publishesDenied++;

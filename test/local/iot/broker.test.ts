@@ -248,4 +248,16 @@ describe('local IoT Core broker (mutual TLS, IoT policy, rules)', () => {
     expect(status(rotation.replaces)).toBe('INACTIVE');
     expect(status(rotation.issued!.certificateId)).toBe('ACTIVE');
   });
+  it('disconnects a QoS 2 publish, which IoT Core does not support', async () => {
+    await start();
+    const client = await connectTower(h, 'tower-1');
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish(deviceTopic('tower-1', 'status'), '{"qos":2}', { qos: 2 });
+    await closed;
+    await waitFor(() => disconnects.length === 1, 'disconnect event');
+    expect(disconnects[0]).toEqual({ clientId: 'tower-1', reason: 'AUTHORIZATION_ERROR' });
+    expect(denied).toContainEqual(
+      expect.objectContaining({ action: 'payload', reason: expect.stringMatching(/QoS 2/) }),
+    );
+  });
 });
