@@ -10,7 +10,7 @@ import { readWriterConfig } from '../../cloud/functions/telemetry-writer/config.
 import { createWriterHandler } from '../../cloud/functions/telemetry-writer/handler.js';
 import { readTwinConfig } from '../../cloud/functions/twin-updater/config.js';
 import { createTwinHandler } from '../../cloud/functions/twin-updater/handler.js';
-import { localClientConfig } from './clients.js';
+import { ALERT_TOPIC_NAME, localClientConfig } from './clients.js';
 import {
   directoryDestination,
   type EventSourceMapping,
@@ -20,7 +20,6 @@ import {
   memoryDestination,
   startEventSourceMapping,
 } from './esm/index.js';
-import { ALERT_TOPIC_NAME } from './index.js';
 import { counterMetrics } from './metrics.js';
 import type { LocalAws } from './types.js';
 

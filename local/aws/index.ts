@@ -4,13 +4,11 @@ import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import { TABLE } from '../../cloud/data/tables.js';
 import { systemClock } from '../../cloud/functions/shared/types.js';
-import { createLocalClients, LOCAL_REGION } from './clients.js';
+import { ALERT_TOPIC_NAME, createLocalClients, LOCAL_REGION } from './clients.js';
 import { ensureStream, ensureTable } from './resources.js';
 import { closeServer, listenLoopback } from './servers.js';
 import { startLocalSns } from './sns.js';
 import type { LocalAws, LocalAwsOptions } from './types.js';
-
-export const ALERT_TOPIC_NAME = 'towerwatch-alerts' as const;
 
 /**
  * Kinesis (kinesalite) and DynamoDB (dynalite) in this process on loopback ports, plus the SNS sink.
@@ -75,3 +73,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
 export type { LocalAws, LocalAwsOptions, LocalResources } from './types.js';
 export type { LocalSns, SnsMessage } from './sns.js';
+export { ALERT_TOPIC_NAME, LOCAL_REGION } from './clients.js';
+export {
+  type Consumers,
+  type ConsumerStats,
+  type StartConsumersOptions,
+  startConsumers,
+} from './consumers.js';

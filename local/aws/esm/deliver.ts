@@ -67,9 +67,9 @@ async function discard(
   invokes: number,
   error?: Error,
 ) {
+  await ctx.destination?.send(failureRecord(ctx, records, condition, invokes, error));
   ctx.stats.recordsToDestination += records.length;
   ctx.stats.recordsCompleted += records.length;
-  await ctx.destination?.send(failureRecord(ctx, records, condition, invokes, error));
 }
 
 /**

@@ -67,7 +67,18 @@ export async function pollShard(ctx: PollerContext): Promise<void> {
       const batch = buffer.splice(0, batchSize);
       gatheringSince = buffer.length ? ctx.clock.now() : undefined;
       const events = batch.map((r) => toEventRecord(r, ctx.shardId, ctx.streamArn, ctx.region));
-      const done = await deliverBatch(ctx, events);
+      let done: boolean;
+      try {
+        done = await deliverBatch(ctx, events);
+      } catch {
+        // The on-failure destination itself failed: nothing is checkpointed, the batch is fetched again.
+        ctx.stats.recordsInFlight -= batch.length + buffer.length;
+        buffer = [];
+        gatheringSince = undefined;
+        iterator = undefined;
+        await ctx.sleep(ctx.retryDelayMs);
+        continue;
+      }
       ctx.stats.recordsInFlight -= batch.length;
       if (!done) return;
       ctx.checkpoints.set(ctx.shardId, batch[batch.length - 1]!.SequenceNumber!);

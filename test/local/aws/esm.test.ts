@@ -273,4 +273,37 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
     expect(destination.failures[0]!.requestContext.condition).toBe('RecordAgeExceeded');
     expect(ns({ Records: destination.failures[0]!.records })).toEqual([0]);
   });
+
+  it('keeps the batch when the on-failure destination itself fails, and hands it over on the next try', async () => {
+    const { name, streamArn } = await stream();
+    const delivered = memoryDestination();
+    let destinationDown = true;
+    let calls = 0;
+    const m = await run(
+      name,
+      streamArn,
+      async () => {
+        calls++;
+        throw new Error('always fails');
+      },
+      {
+        maximumRetryAttempts: 0,
+        bisectBatchOnFunctionError: false,
+        onFailure: {
+          async send(failure) {
+            if (destinationDown) {
+              destinationDown = false;
+              throw new Error('bucket unavailable');
+            }
+            await delivered.send(failure);
+          },
+        },
+      },
+    );
+    await putRecords(aws, name, numbered(2));
+    await waitFor(() => m.stats().recordsCompleted === 2, 'records handed to the destination');
+    expect(calls).toBe(2);
+    expect(delivered.failures.map((f) => ns({ Records: f.records }))).toEqual([[0, 1]]);
+    expect(m.stats().recordsToDestination).toBe(2);
+  });
 });
