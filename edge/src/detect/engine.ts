@@ -142,9 +142,33 @@ export class Detector {
     return out;
   }
 
-  /** Forget a sensor that was removed or disabled. */
-  forget(sensorId: string): void {
+  /**
+   * Forgets a sensor that was disabled, closing its open incidents so none stays raised forever in
+   * the cloud. Returns those clears.
+   */
+  forget(sensorId: string, time: number, reason = 'sensor disabled'): Alert[] {
+    const s = this.sensors.get(sensorId);
     this.sensors.delete(sensorId);
+    if (!s) return [];
+    const out: Alert[] = [];
+    for (const [rule, t] of s.trackers) {
+      if (t.active === 0) continue;
+      const severity = s.openSeverity.get(rule) ?? severityOf(rule, t.active, s.rules);
+      out.push({
+        schema: SCHEMA_VERSION,
+        towerId: this.towerId,
+        alertId: `${sensorId}:${rule}:${severity}:${t.raisedAt}`,
+        state: 'clear',
+        severity,
+        rule,
+        sensorId,
+        value: null,
+        threshold: null,
+        time,
+        message: `${sensorId} ${rule} cleared: ${reason}`,
+      });
+    }
+    return out;
   }
 
   private stateOf(sample: Sample): SensorState {

@@ -42,8 +42,9 @@ export function createTowerMonitor(options: TowerMonitorOptions): TowerMonitor {
   const timers = options.timers ?? systemTimers;
   const logger = options.logger ?? stderrLogger;
   const modbus = new ModbusLinkPool(options.modbusClient ?? defaultModbusClient);
-  const simulator = config.sensors.some((s) => s.source === 'simulated') ? new Simulator(clock) : undefined;
+  const simulator = new Simulator(clock);
   const counters = { alertsRaised: 0, alertsCleared: 0, sinkErrors: 0 };
+  const pendingAlerts = new Set<Promise<void>>();
   let tunable: ConfigShadowState = config.tunable;
 
   const detector = new Detector({ towerId: config.towerId, tunable });
@@ -68,14 +69,16 @@ export function createTowerMonitor(options: TowerMonitorOptions): TowerMonitor {
   const sendAlert = (alert: Alert): void => {
     if (alert.state === 'raise') counters.alertsRaised++;
     else counters.alertsCleared++;
-    sink.alert(alert).catch((e: unknown) => {
+    const sent = sink.alert(alert).catch((e: unknown) => {
       counters.sinkErrors++;
       logger.warn('sink refused an alert', { alertId: alert.alertId, error: (e as Error).message });
     });
+    pendingAlerts.add(sent);
+    void sent.finally(() => pendingAlerts.delete(sent));
   };
 
   const entries = new Map<string, SensorEntry>();
-  const ctx = { sysfsRoot: config.sysfsRoot, simulator: simulator ?? new Simulator(clock), modbus };
+  const ctx = { sysfsRoot: config.sysfsRoot, simulator, modbus };
   for (const def of config.sensors) {
     const custom = options.sources?.find((s) => s.id === def.id);
     const source = custom ?? createSensorSource(def, ctx);
@@ -112,7 +115,7 @@ export function createTowerMonitor(options: TowerMonitorOptions): TowerMonitor {
     const enabled = tunable.sensors?.[id]?.enabled ?? entry.def?.enabled ?? true;
     if (!enabled) {
       void entry.sampler.stop();
-      detector.forget(id);
+      for (const alert of detector.forget(id, clock.now())) sendAlert(alert);
       return;
     }
     entry.sampler.reconfigure(samplerOptions(entry.def, tunable, id));
@@ -129,7 +132,7 @@ export function createTowerMonitor(options: TowerMonitorOptions): TowerMonitor {
 
   let started = false;
   return {
-    simulator,
+    simulator: simulator.sensorIds.length ? simulator : undefined,
     async start() {
       if (started) return;
       const restored = shadow.restore();
@@ -144,7 +147,7 @@ export function createTowerMonitor(options: TowerMonitorOptions): TowerMonitor {
       shadow.stop();
       await Promise.all([...entries.values()].map((e) => e.sampler.stop()));
       batcher.flush();
-      await batcher.drain();
+      await Promise.all([batcher.drain(), ...pendingAlerts]);
       await Promise.all([...entries.values()].map((e) => e.source.close?.()));
       await modbus.closeAll();
     },

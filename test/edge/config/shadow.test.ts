@@ -126,6 +126,25 @@ describe('shadow-driven configuration', () => {
     expect(per['rh-cabinet']!.reads).toBe(10 + 4);
   });
 
+  it('closes the open incidents of a sensor the shadow disables', async () => {
+    const vt = new VirtualTime(T0);
+    const shadow = new MemoryShadow();
+    const { monitor, sink } = tower(shadow, vt);
+    await monitor.start();
+    await vt.advance(1_000);
+    monitor.simulator!.inject('temp-cabinet', { kind: 'spike', value: 50 });
+    await vt.advance(3_000);
+    const raised = sink.alerts.filter((a) => a.state === 'raise');
+    expect(raised.map((a) => a.rule).sort()).toEqual(['rate-of-change', 'threshold-high']);
+    shadow.setDesired({ sensors: { 'temp-cabinet': { enabled: false } } });
+    await monitor.shadowSettled();
+    const cleared = sink.alerts.filter((a) => a.state === 'clear');
+    expect(cleared.map((a) => a.alertId).sort()).toEqual(raised.map((a) => a.alertId).sort());
+    expect(cleared[0]!.message).toMatch(/sensor disabled$/);
+    expect(monitor.stats().activeAlerts).toBe(0);
+    await monitor.stop();
+  });
+
   it('restarts offline with the last applied overrides', async () => {
     const vt = new VirtualTime(T0);
     const shadow = new MemoryShadow();
