@@ -335,6 +335,30 @@ describe('DynamoDB', () => {
   });
 });
 
+describe('S3', () => {
+  it('encrypts, blocks public access and refuses plain HTTP on every bucket', () => {
+    const buckets = resourcesOfType(json, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(3);
+    for (const [id, b] of buckets) {
+      // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+      const p = b.Properties as any;
+      expect(
+        p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+      ).toBe('AES256');
+      expect(p.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      const [, policy] = resourcesOfType(json, 'AWS::S3::BucketPolicy').find(
+        ([, bp]) => JSON.stringify(bp.Properties.Bucket) === JSON.stringify(ref(id)),
+      )!;
+      expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+});
+
 describe('SNS', () => {
   it('encrypts both topics with the stack key and enforces TLS', () => {
     const keyId = logicalIdOf(json, 'AWS::KMS::Key', 'DataKey');
