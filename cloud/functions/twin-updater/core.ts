@@ -3,6 +3,7 @@ import {
   decodeAlert,
   decodeStatus,
   decodeTelemetry,
+  IOT,
   LifecycleEventSchema,
   type TwinState,
 } from '../../../protocol/index.js';
@@ -11,7 +12,7 @@ import { PoisonRecordError } from '../shared/errors.js';
 import { quarantineRecord } from '../shared/quarantine.js';
 import { asPoison, assertSameTower, decodeRuleRecord, thingNameOfClientId } from '../shared/records.js';
 import type { BatchOutcome, RuleRecord } from '../shared/types.js';
-import { applyObservation, decidePublish, emptyTwin, reportedDocument } from './merge.js';
+import { applyObservation, decidePublish, emptyTwin, fitShadowLimit, reportedDocument } from './merge.js';
 import { readTwinShadow, writeTwinShadow } from './shadow.js';
 import { CONSUMER, type Observation, type TwinDeps } from './types.js';
 
@@ -71,12 +72,9 @@ async function updateTower(towerId: string, observations: Observation[], deps: T
     }
     const stamped: TwinState = { ...next, updatedAt: now };
     try {
-      const version = await writeTwinShadow(
-        deps.iot,
-        towerId,
-        reportedDocument(cached.published, stamped),
-        cached.version,
-      );
+      const fitted = fitShadowLimit(reportedDocument(cached.published, stamped), IOT.maxShadowDocumentBytes);
+      if (fitted.dropped) deps.metrics.count('TwinValuesTrimmed', fitted.dropped);
+      const version = await writeTwinShadow(deps.iot, towerId, fitted.reported, cached.version);
       deps.cache.set(towerId, { state: stamped, published: stamped, version });
       deps.metrics.count('TwinUpdates');
       return;

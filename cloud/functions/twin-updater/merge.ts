@@ -136,3 +136,27 @@ export function reportedDocument(published: TwinState | null, next: TwinState): 
     if (!(id in next.activeAlerts)) activeAlerts[id] = null;
   return { ...next, activeAlerts };
 }
+
+/**
+ * A shadow document is limited to 8 KB: when the update would not fit, the oldest latest values are
+ * left out of it (the shadow keeps what it had for them; DynamoDB's latest-state item has them all).
+ */
+export function fitShadowLimit(
+  reported: Record<string, unknown>,
+  maxBytes: number,
+): { reported: Record<string, unknown>; dropped: number } {
+  const size = (r: Record<string, unknown>) =>
+    Buffer.byteLength(JSON.stringify({ state: { reported: r }, version: 0 }));
+  if (size(reported) <= maxBytes) return { reported, dropped: 0 };
+  const latest = { ...(reported.latest as TwinState['latest']) };
+  const oldestFirst = Object.entries(latest).sort((a, b) => a[1].time - b[1].time);
+  let dropped = 0;
+  let trimmed = { ...reported, latest };
+  for (const [sensorId] of oldestFirst) {
+    if (size(trimmed) <= maxBytes) break;
+    delete latest[sensorId];
+    dropped++;
+    trimmed = { ...reported, latest };
+  }
+  return { reported: trimmed, dropped };
+}

@@ -202,4 +202,27 @@ describe('twin-updater', () => {
     const put = docMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
     expect(put).toMatchObject({ kind: 'quarantine', consumer: 'twin-updater', field: 'towerId' });
   });
+
+  it('keeps the update within the 8 KB shadow limit by leaving out the oldest values', async () => {
+    const many = Array.from({ length: 200 }, (_, i) => `sensor-${String(i).padStart(3, '0')}`);
+    const b = {
+      schema: 1,
+      towerId: 't1',
+      seq: 1,
+      sentAt: T0 + 1_000,
+      t0: T0,
+      sensors: many,
+      readings: many.map((_, i) => [i, i, 20.5]),
+    };
+    await invoke([kinesisRecord(ruleOutput(b, 'telemetry', 't1', T0 + 1_100))]);
+    const [sent] = updates();
+    expect(Buffer.byteLength(JSON.stringify(sent!.doc))).toBeLessThanOrEqual(8 * 1024);
+    const kept = Object.keys(sent!.doc.state.reported.latest);
+    expect(kept.length).toBeGreaterThan(50);
+    expect(kept).toContain('sensor-199');
+    expect(kept).not.toContain('sensor-000');
+    expect((deps.metrics as ReturnType<typeof counterMetrics>).totals.TwinValuesTrimmed).toBe(
+      200 - kept.length,
+    );
+  });
 });
