@@ -24,12 +24,14 @@ try {
   const app = new App();
   const settings = readStackContext(app.node);
   const skipBuild = String(app.node.tryGetContext('skipEdgeBuild')) === 'true';
+  // A prebuilt component elsewhere (CI artifacts, tests); the build then must be skipped too.
+  const distDir = app.node.tryGetContext('edgeDistDir') ?? join(REPO_ROOT, 'dist', 'edge');
   new TowerwatchStack(app, settings.stackName, {
     settings,
     description: 'towerwatch: tower fleet identity, IoT rules, Kinesis, Lambda consumers, DynamoDB, alerts',
     // Unset region: an environment-agnostic stack, deployable with whatever profile runs `cdk deploy`.
     ...(settings.region && { env: { region: settings.region } }),
-    edge: { distDir: join(REPO_ROOT, 'dist', 'edge'), ...(!skipBuild && { build: buildEdge }) },
+    edge: { distDir: String(distDir), ...(!skipBuild && { build: buildEdge }) },
   });
   // A finding fails the synth; the acknowledged ones (with reasons) are in cloud/lib/nag.ts.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -83,7 +83,7 @@ export class Observability extends Construct {
     );
 
     for (const fn of props.streamConsumers) {
-      const node = (fn as unknown as Construct).node.id;
+      const node = fn.node.id;
       alarm(
         `${node}IteratorAge`,
         new cloudwatch.Metric({
@@ -98,7 +98,7 @@ export class Observability extends Construct {
       );
     }
     for (const fn of props.functions) {
-      const node = (fn as unknown as Construct).node.id;
+      const node = fn.node.id;
       alarm(
         `${node}Errors`,
         fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
@@ -163,7 +163,7 @@ export class Observability extends Construct {
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     const fnMetric = (fn: lambda.IFunction, metricName: string, statistic: string) =>
-      fn.metric(metricName, { statistic, period: PERIOD, label: (fn as unknown as Construct).node.id });
+      fn.metric(metricName, { statistic, period: PERIOD, label: fn.node.id });
     this.dashboard.addWidgets(
       graph(
         'IoT rules: messages matched',
