@@ -215,9 +215,11 @@ function bareNodeRssMb(): number {
 }
 
 export async function run(): Promise<BenchResult> {
-  const realtime = process.env.EDGE_BENCH_REALTIME === '1';
+  const realtime = process.env.EDGE_BENCH_FAST !== '1';
   const flags = recipeNodeFlags();
   const r = await measureInChild(realtime, flags);
+  // Like-for-like on virtual time (under a second each): the recipe's flags against --lite-mode.
+  const fast = realtime ? await measureInChild(false, flags) : r;
   const lite = flags.includes('--lite-mode')
     ? undefined
     : await measureInChild(false, [...flags, '--lite-mode']);
@@ -245,15 +247,15 @@ export async function run(): Promise<BenchResult> {
     notes: [
       `${SENSORS} simulated sensors at 1 Hz for ${SECONDS} s of tower time, ${
         realtime
-          ? 'in real time'
-          : `on virtual time (ran in ${Math.round(r.wallMs)} ms; EDGE_BENCH_REALTIME=1 runs the real 60 s)`
+          ? 'in real time (EDGE_BENCH_FAST=1: on virtual time, in under a second)'
+          : `on virtual time, ran in ${Math.round(r.wallMs)} ms (RSS runs higher than in real time: the GC lags the compressed minute)`
       }`,
       `child process running the esbuild bundle with the recipe's node flags [${flags.join(' ')}]: peak RSS ${r.peakRssMb.toFixed(1)} MB (bare node ${bare.toFixed(1)} MB), heap ${r.heapUsedMb.toFixed(1)} MB`,
-      ...(lite
-        ? [
-            `with node --lite-mode (no optimising compiler; this workload barely needs one): peak RSS ${lite.peakRssMb.toFixed(1)} MB, CPU ${lite.cpuPercent.toFixed(2)} %`,
-          ]
-        : []),
+      `on virtual time: peak RSS ${fast.peakRssMb.toFixed(1)} MB with the recipe's flags${
+        lite
+          ? `, ${lite.peakRssMb.toFixed(1)} MB with --lite-mode (no optimising compiler; this workload hardly needs one)`
+          : ''
+      }`,
       `CPU ${r.cpuMs.toFixed(0)} ms (process.cpuUsage over start..stop) / ${SECONDS} s of tower time`,
       `${r.readings} readings → ${r.batches} batches, ${r.billedUnits} billed 5 KB units; ${r.alerts} alerts, latency read start → sink.alert over ${sorted.length} alerts`,
     ],
