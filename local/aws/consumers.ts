@@ -26,6 +26,8 @@ import type { LocalAws } from './types.js';
 export interface StartConsumersOptions {
   aws: LocalAws;
   streamName: string;
+  /** Shards when the stream does not exist yet (an existing stream is used as it is). */
+  shardCount?: number;
   tableName?: string;
   /** Local IoT Core data-plane endpoint for twin-updater; without it (and without `iot`) the twin is not kept. */
   iotDataEndpoint?: string;
@@ -62,7 +64,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
   const { aws } = options;
   const resources = await aws.createResources({
     streamName: options.streamName,
-    shardCount: 1,
+    shardCount: options.shardCount ?? 1,
     tableName: options.tableName ?? TABLE.localName,
   });
   const env: Record<string, string | undefined> = {

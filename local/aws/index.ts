@@ -41,7 +41,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     listenLoopback(kinesisServer),
     listenLoopback(dynamoServer),
   ]);
-  const sns = await startLocalSns({ print: options.printSns ?? false, now: () => clock.now() });
+  const sns = await startLocalSns({
+    print: options.printSns ?? false,
+    ...(options.snsForwardUrl && { forwardUrl: options.snsForwardUrl }),
+    now: () => clock.now(),
+  });
   const clients = createLocalClients({
     kinesis: kinesisEndpoint,
     dynamodb: dynamodbEndpoint,

@@ -11,6 +11,8 @@ export interface LocalAwsOptions {
   clock?: Clock;
   /** Print every SNS publish to stdout. */
   printSns?: boolean;
+  /** POST every SNS publish as JSON to this URL. */
+  snsForwardUrl?: string;
 }
 
 export interface LocalAwsClients {
