@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_RATE_WINDOW,
@@ -135,5 +136,56 @@ describe('offline and fault', () => {
     expect(fault(2, 3).level).toBe(0);
     expect(fault(3, 3).level).toBe(1);
     expect(fault(0, 3).level).toBe(0);
+  });
+});
+
+describe('level evaluators against brute-force references (random signals)', () => {
+  const signalArb = fc.array(
+    fc.record({
+      dt: fc.integer({ min: 1, max: 20_000 }),
+      value: fc.integer({ min: -400, max: 800 }).map((v) => v / 10),
+    }),
+    { minLength: 1, maxLength: 120 },
+  );
+
+  it('rateOfChange raises exactly when max − min over the window exceeds the limit', () => {
+    fc.assert(
+      fc.property(
+        signalArb,
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1_000, max: 120_000 }),
+        (signal, maxDelta, windowMs) => {
+          let window = EMPTY_RATE_WINDOW;
+          let t = 0;
+          const seen: { t: number; v: number }[] = [];
+          for (const { dt, value } of signal) {
+            t += dt;
+            seen.push({ t, v: value });
+            const r = rateOfChange(window, t, value, { maxDelta, windowMs });
+            window = r.window;
+            const inWindow = seen.filter((p) => p.t >= t - windowMs).map((p) => p.v);
+            const delta = Math.max(...inWindow) - Math.min(...inWindow);
+            expect(r.evaluation.level).toBe(delta - maxDelta > 1e-9 ? 1 : 0);
+          }
+        },
+      ),
+    );
+  });
+
+  it('flatLine raises exactly when the value stayed within epsilon of its anchor for the window', () => {
+    fc.assert(
+      fc.property(signalArb, fc.integer({ min: 1_000, max: 60_000 }), (signal, windowMs) => {
+        let state = INITIAL_FLAT_LINE;
+        let t = 0;
+        let anchor: { t: number; v: number } | undefined;
+        for (const { dt, value } of signal) {
+          t += dt;
+          if (!anchor || anchor.v !== value) anchor = { t, v: value };
+          const r = flatLine(state, t, value, { windowMs, epsilon: 0 });
+          state = r.state;
+          expect(r.evaluation.level).toBe(t - anchor.t >= windowMs ? 1 : 0);
+        }
+      }),
+    );
   });
 });
