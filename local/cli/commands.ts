@@ -13,11 +13,13 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   readings: {
-    summary: "print a tower's stored readings in a time range: <towerId> --from <time> --to <time> [--sensor <id>]",
+    summary:
+      "print a tower's stored readings in a time range: <towerId> --from <time> --to <time> [--sensor <id>]",
     load: () => import('../../cloud/cli/readings.js'),
   },
   local: {
-    summary: 'run towerwatch on this machine (for now: --only iot, the local IoT Core)',
+    summary:
+      'run the whole system on this machine (towers, IoT Core, Kinesis, Lambdas, DynamoDB); --only iot for the broker',
     load: () => import('./local.js'),
   },
   config: {

@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CERTS_DIR } from '../../certs-tool/index.js';
+import { type Stack, STACK_DEFAULTS, STREAM_NAME, startStack } from '../stack/index.js';
+import { summaryLine } from '../stack/summary.js';
 import {
   type KinesisSink,
   type LocalIot,
@@ -8,9 +10,9 @@ import {
   startLocalIot,
 } from '../iot/index.js';
 
-/** `towerwatch local`: the system on one machine. For now only `--only iot` (the local IoT Core). */
-export const DEFAULT_STATE_DIR = '.towerwatch/state';
-export const DEFAULT_STREAM = 'towerwatch-ingest';
+/** `towerwatch local`: the system on one machine, or with `--only iot` just the local IoT Core. */
+export const DEFAULT_STATE_DIR = STACK_DEFAULTS.stateDir;
+export const DEFAULT_STREAM = STREAM_NAME;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -20,14 +22,40 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseCount(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number ${min}-${max}, got ${value}`);
+    }
+    return v;
+  };
+}
+
+function parseRate(value: string): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0 || v > 10) {
+    throw new InvalidArgumentError(`rate is samples per second per sensor, 0 < rate <= 10, got ${value}`);
+  }
+  return v;
+}
+
 interface LocalOptions {
   only?: 'iot';
   port: number;
   dataPlanePort: number;
+  statusPort: number;
   dir: string;
-  stateDir: string;
+  stateDir?: string;
   kinesisEndpoint?: string;
   stream: string;
+  towers: number;
+  sensors: number;
+  rate: number;
+  duration?: number;
+  chaos?: boolean;
+  anomalies: boolean;
+  persist: boolean;
 }
 
 /** Without a Kinesis endpoint, rule output is printed: one line per record, so a human sees traffic. */
@@ -53,8 +81,29 @@ function buildProgram(run: (o: LocalOptions) => Promise<void>): Command {
       ),
     )
     .addOption(
-      new Option('--state-dir <dir>', 'where device shadows persist').default(`${DEFAULT_STATE_DIR}/iot`),
+      new Option(
+        '--state-dir <dir>',
+        `state: shadows, stream and table data, tower buffers (default ${DEFAULT_STATE_DIR}; --only iot: ${DEFAULT_STATE_DIR}/iot)`,
+      ),
     )
+    .addOption(
+      new Option('--towers <n>', 'simulated towers').default(10).argParser(parseCount('towers', 1, 500)),
+    )
+    .addOption(
+      new Option('--sensors <n>', 'sensors per tower').default(8).argParser(parseCount('sensors', 1, 100)),
+    )
+    .addOption(new Option('--rate <hz>', 'samples per second per sensor').default(1).argParser(parseRate))
+    .addOption(
+      new Option('--duration <seconds>', 'run this long, print the final summary and exit 0').argParser(
+        parseCount('duration', 1, 7 * 24 * 3600),
+      ),
+    )
+    .addOption(
+      new Option('--status-port <port>', 'status page port on 127.0.0.1').default(8088).argParser(parsePort),
+    )
+    .addOption(new Option('--chaos', 'restart the broker and kill towers at random, to watch recovery'))
+    .addOption(new Option('--no-anomalies', 'do not inject the scheduled demo anomalies'))
+    .addOption(new Option('--no-persist', 'keep Kinesis and DynamoDB in memory (nothing resumes)'))
     .addOption(
       new Option('--kinesis-endpoint <url>', 'Kinesis endpoint the rules write to (default: print records)'),
     )
@@ -76,12 +125,47 @@ function waitForSignal(): Promise<string> {
   });
 }
 
+async function runStack(o: LocalOptions): Promise<number> {
+  console.log(`starting towerwatch: ${o.towers} towers x ${o.sensors} sensors at ${o.rate} Hz…`);
+  const stack: Stack = await startStack({
+    certsDir: o.dir,
+    stateDir: o.stateDir ?? DEFAULT_STATE_DIR,
+    towers: o.towers,
+    sensors: o.sensors,
+    rate: o.rate,
+    port: o.port,
+    dataPlanePort: o.dataPlanePort,
+    statusPort: o.statusPort,
+    chaos: o.chaos ?? false,
+    anomalies: o.anomalies,
+    persist: o.persist,
+    log: (line) => console.log(`  ${line}`),
+  });
+  console.log(`local IoT Core  ${stack.iot.mqttUrl}  (data plane ${stack.iot.dataPlaneUrl})`);
+  console.log(`status page     ${stack.status.url}`);
+  console.log(
+    `started in ${(stack.startupMs / 1000).toFixed(1)} s; Ctrl-C stops${o.duration ? `, or after ${o.duration} s` : ''}`,
+  );
+  const print = () =>
+    console.log(summaryLine(stack.view.counters(), stack.fleet.ids.length, Date.now() - stack.startedAt));
+  const timer = setInterval(print, process.stdout.isTTY ? 2000 : 5000);
+  const ended = o.duration
+    ? Promise.race([waitForSignal(), new Promise((r) => setTimeout(r, o.duration! * 1000))])
+    : waitForSignal();
+  await ended;
+  clearInterval(timer);
+  console.log('stopping…');
+  await stack.stop();
+  print();
+  console.log(`state kept in ${stack.options.stateDir}; run again to resume`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = buildProgram(async (o) => {
     if (o.only !== 'iot') {
-      console.error('towerwatch local: the full stack is not there yet; run it with --only iot');
-      code = 2;
+      code = await runStack(o);
       return;
     }
     const kinesis = o.kinesisEndpoint
@@ -89,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
       : printingSink;
     const iot: LocalIot = await startLocalIot({
       certsDir: o.dir,
-      stateDir: o.stateDir,
+      stateDir: o.stateDir ?? `${DEFAULT_STATE_DIR}/iot`,
       mqttPort: o.port,
       dataPlanePort: o.dataPlanePort,
       kinesis,

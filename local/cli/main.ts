@@ -3,7 +3,14 @@ import { COMMANDS } from './commands.js';
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length), 8);
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['usage: towerwatch <command> [options]', '', 'commands:', ...lines, '', "run 'towerwatch <command> --help' for a command's options"].join('\n');
+  return [
+    'usage: towerwatch <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "run 'towerwatch <command> --help' for a command's options",
+  ].join('\n');
 }
 
 /** Entry of the `towerwatch` bin: dispatches to the command modules; every error is one line and exit code 2. */

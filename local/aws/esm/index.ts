@@ -55,6 +55,7 @@ export async function startEventSourceMapping(
     recordsToDestination: 0,
     polls: 0,
     recordsInFlight: 0,
+    iteratorAgeMs: 0,
   };
   let stopped = false;
   const wakers = new Set<() => void>();

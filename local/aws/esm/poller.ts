@@ -67,6 +67,9 @@ export async function pollShard(ctx: PollerContext): Promise<void> {
       const batch = buffer.splice(0, batchSize);
       gatheringSince = buffer.length ? ctx.clock.now() : undefined;
       const events = batch.map((r) => toEventRecord(r, ctx.shardId, ctx.streamArn, ctx.region));
+      // Lambda's IteratorAge: the age of the batch's last record when the function is invoked.
+      const newest = batch[batch.length - 1]!.ApproximateArrivalTimestamp?.getTime();
+      ctx.stats.iteratorAgeMs = newest === undefined ? 0 : Math.max(0, ctx.clock.now() - newest);
       let done: boolean;
       try {
         done = await deliverBatch(ctx, events);
@@ -83,6 +86,7 @@ export async function pollShard(ctx: PollerContext): Promise<void> {
       if (!done) return;
       ctx.checkpoints.set(ctx.shardId, batch[batch.length - 1]!.SequenceNumber!);
     } else if (fetched === 0) {
+      if (buffer.length === 0) ctx.stats.iteratorAgeMs = 0;
       await ctx.sleep(ctx.pollIntervalMs);
     }
   }

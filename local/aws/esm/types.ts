@@ -65,6 +65,8 @@ export interface MappingStats {
   polls: number;
   /** Records fetched from the shards and not yet completed. */
   recordsInFlight: number;
+  /** Age of the newest record of the last batch at invocation (Lambda's IteratorAge); 0 when caught up. */
+  iteratorAgeMs: number;
 }
 
 /** Outcome of one invocation as the mapping sees it. */

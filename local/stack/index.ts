@@ -1,0 +1,168 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { setConfig } from '../../cloud/cli/config.js';
+import { ENV } from '../../cloud/data/tables.js';
+import { type Consumers, startConsumers } from '../aws/consumers.js';
+import { localClientConfig } from '../aws/clients.js';
+import { startLocalAws } from '../aws/index.js';
+import type { RuleErrorPayload } from '../iot/index.js';
+import { localKinesisClient, SdkKinesisSink, startLocalIot, TOPIC_RULES_WITH } from './iot-rules.js';
+import { startStatusServer } from '../status/server.js';
+import { scheduleAnomalies } from './anomalies.js';
+import { startChaos } from './chaos.js';
+import { LocalFleet } from './fleet.js';
+import { FleetView, type PipelineProbe } from './fleet-view.js';
+import { STACK_DEFAULTS, STREAM_NAME, type Stack, type StackOptions } from './types.js';
+
+export { STACK_DEFAULTS, STREAM_NAME, type Stack, type StackOptions } from './types.js';
+export { LocalFleet, towerIds } from './fleet.js';
+export { FleetView } from './fleet-view.js';
+
+function probeOf(consumers: () => Consumers | undefined, fleet: LocalFleet): PipelineProbe {
+  const metric = (fn: string, name: string) => consumers()?.stats().metrics[fn]?.[name] ?? 0;
+  return {
+    readingsStored: () => metric('telemetry-writer', 'ReadingsWritten'),
+    quarantined: () =>
+      metric('telemetry-writer', 'RecordsQuarantined') +
+      metric('alert-notifier', 'RecordsQuarantined') +
+      metric('twin-updater', 'RecordsQuarantined'),
+    streamLagMs: () => consumers()?.stats().mappings['telemetry-writer']?.iteratorAgeMs ?? 0,
+    backlogMessages: () => fleet.running().reduce((n, t) => n + t.stats().buffer.depthMessages, 0),
+  };
+}
+
+/**
+ * The whole system on this machine: certificates (once), local IoT Core, Kinesis, DynamoDB and SNS,
+ * the three Lambda handlers behind their event source mappings, a fleet of simulated towers running
+ * the real edge component, and the status page.
+ */
+export async function startStack(partial: Partial<StackOptions> = {}): Promise<Stack> {
+  const options: StackOptions = { ...STACK_DEFAULTS, ...partial };
+  const log = options.log ?? ((line: string) => console.log(line));
+  const startedAt = Date.now();
+  const dir = resolve(options.stateDir);
+  const certsDir = resolve(options.certsDir);
+  mkdirSync(dir, { recursive: true });
+
+  await LocalFleet.provision(certsDir, options.towers);
+  const aws = await startLocalAws({ ...(options.persist && { stateDir: join(dir, 'aws') }) });
+  const ruleErrors: RuleErrorPayload[] = [];
+  let view: FleetView | undefined;
+  let consumers: Consumers | undefined;
+
+  const iot = await startLocalIot({
+    certsDir,
+    stateDir: join(dir, 'iot'),
+    mqttPort: options.port,
+    dataPlanePort: options.dataPlanePort,
+    streamName: STREAM_NAME,
+    kinesis: new SdkKinesisSink(localKinesisClient(aws.kinesisEndpoint)),
+    rules: TOPIC_RULES_WITH((towerId, type, payload) => view?.onDeviceMessage(towerId, type, payload)),
+    errorSink: (payload) => {
+      ruleErrors.push(payload);
+      log(`rule ${payload.ruleName} failed: ${payload.failures.map((f) => f.errorMessage).join('; ')}`);
+    },
+  });
+
+  try {
+    consumers = await startConsumers({
+      aws,
+      streamName: STREAM_NAME,
+      iotDataEndpoint: iot.dataPlaneUrl,
+      ...(options.offlineGraceMs !== undefined && {
+        env: { [ENV.offlineGraceMs]: String(options.offlineGraceMs) },
+      }),
+    });
+  } catch (e) {
+    await iot.stop();
+    await aws.stop();
+    throw e;
+  }
+
+  const fleet = new LocalFleet({
+    dir,
+    certsDir,
+    mqttUrl: iot.mqttUrl,
+    towers: options.towers,
+    sensors: options.sensors,
+    rate: options.rate,
+    ...(options.batchMaxAgeMs !== undefined && { batchMaxAgeMs: options.batchMaxAgeMs }),
+  });
+  view = new FleetView(
+    fleet.ids,
+    probeOf(() => consumers, fleet),
+  );
+  const fleetView = view;
+  iot.on('connect', (e) => fleetView.setOnline(e.thingName, true));
+  iot.on('disconnect', (e) => fleetView.setOnline(e.clientId, false));
+  aws.sns.onPublish((m) =>
+    fleetView.onNotification({
+      time: m.publishedAt,
+      subject: m.subject ?? m.message.slice(0, 80),
+      ...(m.attributes.towerId && { towerId: m.attributes.towerId }),
+      ...(m.attributes.severity && { severity: m.attributes.severity }),
+    }),
+  );
+
+  const dataPlane = new IoTDataPlaneClient(localClientConfig(iot.dataPlaneUrl));
+  const status = await startStatusServer({
+    port: options.statusPort,
+    source: {
+      snapshot: () => fleetView.snapshot(),
+      async setConfig(towerId, path, value) {
+        if (!fleet.ids.includes(towerId)) throw new Error(`unknown tower ${towerId}`);
+        const result = await setConfig(dataPlane, towerId, [`${path}=${JSON.stringify(value)}`]);
+        return { version: result.version ?? 0 };
+      },
+    },
+  });
+  const configPoll = setInterval(() => {
+    fleetView.refreshConfig(dataPlane).catch((e: Error) => log(`config shadow refresh: ${e.message}`));
+  }, 2000);
+  configPoll.unref();
+
+  await fleet.startAll();
+  await waitFor(() => fleet.running().every((t) => t.stats().connected), 30_000);
+  const startupMs = Date.now() - startedAt;
+
+  const stopAnomalies = options.anomalies ? scheduleAnomalies(fleet, log) : () => {};
+  const stopChaos = options.chaos ? startChaos({ iot, fleet, log }) : () => {};
+
+  let stopping: Promise<void> | undefined;
+  return {
+    options,
+    aws,
+    iot,
+    consumers,
+    fleet,
+    view: fleetView,
+    status,
+    streamName: STREAM_NAME,
+    startedAt,
+    startupMs,
+    stop() {
+      stopping ??= (async () => {
+        stopChaos();
+        stopAnomalies();
+        clearInterval(configPoll);
+        await status.stop();
+        await fleet.stopAll();
+        await iot.drain();
+        await consumers?.stop();
+        await iot.stop();
+        dataPlane.destroy();
+        await aws.stop();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

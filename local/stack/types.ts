@@ -1,0 +1,65 @@
+import type { Consumers } from '../aws/consumers.js';
+import type { LocalAws } from '../aws/index.js';
+import type { LocalIot } from '../iot/index.js';
+import type { StatusServer } from '../status/server.js';
+import type { FleetView } from './fleet-view.js';
+import type { LocalFleet } from './fleet.js';
+
+export interface StackOptions {
+  /** certs-tool directory: the CA, the server and tower certificates, the registry (created once). */
+  certsDir: string;
+  /** State: shadows, stream and table data, tower buffers. A second start resumes from it. */
+  stateDir: string;
+  towers: number;
+  sensors: number;
+  /** Samples per second per sensor. */
+  rate: number;
+  /** MQTT port of the local IoT Core (0: any free port). */
+  port: number;
+  /** IoT data-plane HTTP port (0: any free port). */
+  dataPlanePort: number;
+  /** Status page port (0: any free port). */
+  statusPort: number;
+  /** Inject anomalies on a schedule so alerts appear within the first minute. */
+  anomalies: boolean;
+  /** Restart the broker and kill towers at random. */
+  chaos: boolean;
+  /** Kinesis/DynamoDB on disk under `dir` (resumable) or in memory. */
+  persist: boolean;
+  /** Towers flush a telemetry batch at least this often (the component default is 10 s). */
+  batchMaxAgeMs?: number;
+  /** Grace before a disconnected tower counts as offline in the alert sweep (ms). */
+  offlineGraceMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  readonly options: StackOptions;
+  readonly aws: LocalAws;
+  readonly iot: LocalIot;
+  readonly consumers: Consumers;
+  readonly fleet: LocalFleet;
+  readonly view: FleetView;
+  readonly status: StatusServer;
+  readonly streamName: string;
+  readonly startedAt: number;
+  /** Milliseconds from the start call until every tower was connected. */
+  readonly startupMs: number;
+  stop(): Promise<void>;
+}
+
+export const STACK_DEFAULTS = {
+  certsDir: '.towerwatch/certs',
+  stateDir: '.towerwatch/state',
+  towers: 10,
+  sensors: 8,
+  rate: 1,
+  port: 0,
+  dataPlanePort: 0,
+  statusPort: 0,
+  anomalies: true,
+  chaos: false,
+  persist: true,
+} as const satisfies Omit<StackOptions, 'log'>;
+
+export const STREAM_NAME = 'towerwatch-ingest';
