@@ -10,6 +10,28 @@ import { realScheduler } from './types.js';
 /** Most stored batches in one bundle; the byte limit is what normally binds. */
 const MAX_BATCHES_PER_BUNDLE = 1000;
 
+/**
+ * What telemetry leaves free in every one-second window so an alert never waits for a slot behind a
+ * backlog: a few publishes and a few KB (an alert is about 300 bytes).
+ */
+export function alertHeadroom(limits: Pick<DeliveryLimits, 'maxPublishesPerSecond' | 'maxBytesPerSecond'>) {
+  return {
+    publishes: Math.floor(Math.min(5, limits.maxPublishesPerSecond / 10)),
+    bytes: Math.floor(Math.min(8 * 1024, limits.maxBytesPerSecond / 64)),
+  };
+}
+
+/**
+ * The bundle size for draining: at most `drainMaxBytes`, and a whole fraction of what one second may
+ * carry after the alert headroom, so full bundles pack each window without a gap.
+ */
+export function bundleBytes(
+  limits: Pick<DeliveryLimits, 'maxPublishesPerSecond' | 'maxBytesPerSecond' | 'drainMaxBytes'>,
+) {
+  const room = limits.maxBytesPerSecond - alertHeadroom(limits).bytes;
+  return Math.min(limits.drainMaxBytes, Math.floor(room / Math.ceil(room / limits.drainMaxBytes)));
+}
+
 export interface DeliveryOptions extends DeliveryLimits {
   towerId: string;
   buffer: DurableBuffer;
@@ -31,6 +53,8 @@ export class Delivery {
   private readonly bytes: SlidingWindowLimiter;
   private readonly signal = new Signal();
   private readonly envelope: number;
+  private readonly headroom: { publishes: number; bytes: number };
+  private readonly bundleBytes: number;
   private staged: Record<LaneName, OutgoingMessage | null> = { alerts: null, telemetry: null };
   private inflight = 0;
   /** Bumped on every rewind so acknowledgements of an abandoned round are ignored. */
@@ -55,6 +79,8 @@ export class Delivery {
     this.publishes = new SlidingWindowLimiter(options.maxPublishesPerSecond, now);
     this.bytes = new SlidingWindowLimiter(options.maxBytesPerSecond, now);
     this.envelope = bundleEnvelopeBytes(options.towerId);
+    this.headroom = alertHeadroom(options);
+    this.bundleBytes = bundleBytes(options);
   }
 
   start(): void {
@@ -113,10 +139,16 @@ export class Delivery {
         await this.signal.wait();
         continue;
       }
-      const delay = Math.max(this.publishes.delayMs(1), this.bytes.delayMs(message.payload.length));
+      const reserve = message.lane === 'alerts' ? { publishes: 0, bytes: 0 } : this.headroom;
+      const delay = Math.max(
+        this.publishes.delayMs(1, reserve.publishes),
+        this.bytes.delayMs(message.payload.length, reserve.bytes),
+      );
       if (delay > 0) {
         // An alert stored meanwhile wakes the loop and goes ahead of a staged telemetry bundle.
-        await Promise.race([this.scheduler.sleep(delay), this.signal.wait()]);
+        const wake = new AbortController();
+        await Promise.race([this.scheduler.sleep(delay, wake.signal), this.signal.wait()]);
+        wake.abort();
         continue;
       }
       this.staged[message.lane] = null;
@@ -147,7 +179,7 @@ export class Delivery {
     const records =
       name === 'alerts'
         ? await lane.take(1, Number.MAX_SAFE_INTEGER)
-        : await lane.take(MAX_BATCHES_PER_BUNDLE, this.options.drainMaxBytes - this.envelope);
+        : await lane.take(MAX_BATCHES_PER_BUNDLE, this.bundleBytes - this.envelope);
     // A rewind while reading hands these records out again; drop this copy.
     if (epoch !== this.epoch || records.length === 0) return null;
     return buildMessage(this.options.towerId, name, records, this.scheduler.now());

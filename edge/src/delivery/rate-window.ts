@@ -26,15 +26,19 @@ export class SlidingWindowLimiter {
     }
   }
 
-  /** Milliseconds until `cost` fits in the window; 0 when it fits now. A cost above the limit fits an empty window. */
-  delayMs(cost: number): number {
+  /**
+   * Milliseconds until `cost` fits in the window with `reserve` left over; 0 when it fits now. A cost
+   * above what the window can ever hold fits an empty window.
+   */
+  delayMs(cost: number, reserve = 0): number {
     const t = this.now();
     this.expire(t);
-    const need = Math.min(cost, this.limitPerSecond);
+    const room = this.limitPerSecond - reserve;
+    const need = Math.min(cost, room);
     let sum = this.sum;
-    for (let i = this.head; sum + need > this.limitPerSecond; i++) {
+    for (let i = this.head; sum + need > room; i++) {
       sum -= this.costs[i]!;
-      if (sum + need <= this.limitPerSecond) return this.times[i]! + WINDOW_MS - t;
+      if (sum + need <= room) return this.times[i]! + WINDOW_MS - t;
     }
     return 0;
   }

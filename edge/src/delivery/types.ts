@@ -3,12 +3,22 @@ import type { LaneName, StoredRecord } from '../buffer/index.js';
 /** Time as delivery sees it; injected so the throttle can run on a simulated clock. */
 export interface Scheduler {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `wake` aborts (something to send arrived). */
+  sleep(ms: number, wake?: AbortSignal): Promise<void>;
 }
 
 export const realScheduler: Scheduler = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+  sleep: (ms, wake) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms).unref();
+      function done() {
+        clearTimeout(timer);
+        wake?.removeEventListener('abort', done);
+        resolve();
+      }
+      wake?.addEventListener('abort', done, { once: true });
+    }),
 };
 
 /** One MQTT publish built from one or more stored records of one lane. */

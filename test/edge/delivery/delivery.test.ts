@@ -141,6 +141,29 @@ describe('Delivery', () => {
     ]);
   });
 
+  it('an alert stored while telemetry waits for the rate limit goes out in the headroom, ahead of it', async () => {
+    // Time stands still: a sleep ends only when delivery is woken, so the throttle never lets telemetry on.
+    const frozen: Scheduler = {
+      now: () => Date.UTC(2026, 0, 1),
+      sleep: (_ms, wake) => new Promise((resolve) => wake?.addEventListener('abort', () => resolve())),
+    };
+    const transport = new MemoryTransport();
+    const { buffer, delivery } = await setup(
+      transport,
+      { maxPublishesPerSecond: 10, drainMaxBytes: 1024 },
+      frozen,
+    );
+    await Promise.all(Array.from({ length: 30 }, () => buffer.telemetry(makeBatch(TOWER, buffer.seq, 40))));
+    transport.start();
+    delivery.start();
+    // Telemetry may use 9 of the 10 publishes a second; the 10th slot is kept for alerts.
+    await waitFor(() => transport.published.length === 9, 'the first second of telemetry');
+    await buffer.alert(makeAlert(TOWER, 7));
+    await waitFor(() => transport.published.length === 10, 'the alert');
+    expect(decodeAlert(transport.published[9]!.payload).alertId).toBe('alert-7');
+    expect(delivery.stats().deliveredBatches).toBe(9);
+  });
+
   it('loses nothing while the TLS broker is down, sends alerts before the backlog, keeps each lane in order', async () => {
     const t = tempDir('certs');
     cleanups.push(t.cleanup);
