@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { setConfig } from '../../cloud/cli/config.js';
-import { ENV } from '../../cloud/data/tables.js';
 import { type Consumers, startConsumers } from '../aws/consumers.js';
 import { localClientConfig } from '../aws/clients.js';
 import { startLocalAws } from '../aws/index.js';
@@ -70,9 +69,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
       aws,
       streamName: STREAM_NAME,
       iotDataEndpoint: iot.dataPlaneUrl,
-      ...(options.offlineGraceMs !== undefined && {
-        env: { [ENV.offlineGraceMs]: String(options.offlineGraceMs) },
-      }),
+      ...(options.consumerEnv && { env: options.consumerEnv }),
     });
   } catch (e) {
     await iot.stop();

@@ -28,8 +28,8 @@ export interface StackOptions {
   persist: boolean;
   /** Towers flush a telemetry batch at least this often (the component default is 10 s). */
   batchMaxAgeMs?: number;
-  /** Grace before a disconnected tower counts as offline in the alert sweep (ms). */
-  offlineGraceMs?: number;
+  /** Environment of the three consumers (names from `ENV` in cloud/data/tables.ts), e.g. a short offline grace. */
+  consumerEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 

@@ -16,10 +16,14 @@ describe('towerwatch local', () => {
     };
   }
 
-  it('says the full stack is not there yet without --only iot', async () => {
-    const r = await run([]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toEqual(['towerwatch local: the full stack is not there yet; run it with --only iot']);
+  it('refuses a bad fleet size or rate for the full stack in one line each', async () => {
+    const towers = await run(['--towers', '0']);
+    expect(towers.code).toBe(2);
+    expect(towers.stderr).toHaveLength(1);
+    expect(towers.stderr[0]).toMatch(/--towers.*towers must be a whole number 1-500, got 0/);
+    const rate = await run(['--rate', 'fast']);
+    expect(rate.code).toBe(2);
+    expect(rate.stderr[0]).toMatch(/rate is samples per second per sensor/);
   });
 
   it('refuses a bad port and a certs directory without a CA in one line each', async () => {
