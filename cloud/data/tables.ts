@@ -144,7 +144,8 @@ export const FUNCTIONS = {
     entry: 'cloud/functions/alert-notifier/index.ts',
     handler: 'handler',
     env: [...COMMON_ENV, ENV.alertTopicArn, ENV.offlineGraceMs, ENV.suppressionWindowMs],
-    eventSource: KINESIS_MAPPING,
+    // Alerts are few and urgent: a batching window would add its whole length to every alert's latency.
+    eventSource: { ...KINESIS_MAPPING, maxBatchingWindowMs: 0 },
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     snsPublish: true,
   },

@@ -23,6 +23,13 @@ import {
 import { counterMetrics } from './metrics.js';
 import type { LocalAws } from './types.js';
 
+/** Each function's event source mapping as the CDK app deploys it. */
+const MAPPING_SETTINGS = {
+  'telemetry-writer': FUNCTIONS.telemetryWriter.eventSource,
+  'twin-updater': FUNCTIONS.twinUpdater.eventSource,
+  'alert-notifier': FUNCTIONS.alertNotifier.eventSource,
+} as const;
+
 export interface StartConsumersOptions {
   aws: LocalAws;
   streamName: string;
@@ -133,7 +140,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
         handler,
         clock: aws.clock,
         onFailure: failures[functionName]!,
-        ...FUNCTIONS.telemetryWriter.eventSource,
+        ...MAPPING_SETTINGS[functionName as keyof typeof MAPPING_SETTINGS],
         ...options.mapping,
         ...(checkpoints && { checkpoints }),
       }),

@@ -163,3 +163,4 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+export * from './audit.js';
