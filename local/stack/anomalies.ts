@@ -45,7 +45,9 @@ export function scheduleAnomalies(
   schedule: readonly ScheduledAnomaly[] = DEMO_ANOMALIES,
 ): () => void {
   const timers: NodeJS.Timeout[] = [];
-  let round = 0;
+  // Start at a random tower: a resumed run would otherwise repeat the last run's alerts on the same
+  // towers, inside the notifier's suppression window, and show them raised but not notified.
+  let round = Math.floor(Math.random() * fleet.ids.length);
   const runRound = () => {
     const shift = round * schedule.length;
     for (const item of schedule) {
