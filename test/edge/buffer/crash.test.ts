@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,12 @@ import { tempDir, waitFor } from './helpers.js';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'append-child.ts');
 let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
+const children: ChildProcess[] = [];
+afterEach(() => {
+  // A child left running (a failed test) would keep this worker alive.
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  cleanup?.();
+});
 
 /** Runs the appending child; resolves with every seq it reported stored once `stopAfter` lines arrived (then kill -9) or it exited. */
 function runChild(dir: string, opts: { killAfter?: number; count?: number }) {

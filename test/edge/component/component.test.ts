@@ -48,6 +48,7 @@ describe('startEdge', () => {
       broker.received.filter((m) => m.topic === `dt/towerwatch/${towerId}/${type}`);
 
     const edge = await startEdge({ config, stateDir, env: {}, logger: silentLogger });
+    cleanups.push(() => edge.stop());
     expect(edge.transport.kind).toBe('mqtt');
     await waitFor(() => of('telemetry').length >= 2 && of('status').length >= 1, 'telemetry and status');
     const status = decodeStatus(of('status')[0]!.payload);
@@ -106,7 +107,7 @@ describe('startEdge', () => {
 });
 
 describe('the component entry under a Greengrass nucleus', () => {
-  it('reads its configuration over IPC, reports RUNNING, publishes, and exits 0 on SIGTERM', async () => {
+  it('reads its configuration over IPC, reports RUNNING, follows configuration updates, exits 0 on SIGTERM', async () => {
     const towerId = 'tower-c3';
     const t = tempDir('entry');
     cleanups.push(t.cleanup);
@@ -136,6 +137,15 @@ describe('the component entry under a Greengrass nucleus', () => {
       () => nucleus.published.some((p) => p.topicName === `dt/towerwatch/${towerId}/telemetry`),
       'telemetry',
     );
+    // A deployment changes the configuration: the component restarts itself with the new sensors.
+    const changed = structuredClone(nucleus.configuration) as { sensors: { id: string }[] };
+    changed.sensors = changed.sensors.map((s) => ({ ...s, id: `${s.id}-v2` }));
+    nucleus.updateConfiguration(changed);
+    const sensorIds = () =>
+      nucleus.published
+        .filter((p) => p.topicName === `dt/towerwatch/${towerId}/telemetry`)
+        .flatMap((p) => decodeTelemetry(p.payload).flatMap((b) => b.sensors));
+    await waitFor(() => sensorIds().some((id) => id.endsWith('-v2')), 'telemetry of the new configuration');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

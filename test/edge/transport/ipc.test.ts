@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IpcConfigShadow, IpcTransport, NUCLEUS_SOCKET_ENV } from '../../../edge/src/transport/ipc/index.js';
 import { FakeNucleus } from '../../support/fake-nucleus/index.js';
 import { tempDir, waitFor } from '../buffer/helpers.js';
@@ -22,8 +22,16 @@ afterAll(async () => {
   cleanup();
 });
 
+const open: IpcTransport[] = [];
+afterEach(async () => {
+  // Closed even when a test fails: an open native IPC client would keep the worker alive.
+  for (const t of open.splice(0)) await t.close();
+});
+
 function transport(): IpcTransport {
-  return new IpcTransport({ backoff: { baseMs: 20, maxMs: 200 } });
+  const t = new IpcTransport({ backoff: { baseMs: 20, maxMs: 200 } });
+  open.push(t);
+  return t;
 }
 
 describe('IpcTransport against a fake nucleus', () => {

@@ -69,6 +69,10 @@ export class IpcTransport implements Transport {
       client = ipcModule.createClient();
       client.on('disconnection', () => this.onDisconnect(client!));
       await client.connect();
+      if (this.closing) {
+        await client.close().catch(() => {});
+        return;
+      }
       this.client = client;
       for (const [topic, handler] of this.iotSubscriptions)
         await this.openIotSubscription(client, topic, handler);
@@ -84,7 +88,10 @@ export class IpcTransport implements Transport {
   }
 
   private onDisconnect(client: ipc.Client): void {
-    if (this.client !== null && this.client !== client) return;
+    if ((this.client !== null && this.client !== client) || this.closing) {
+      void client.close().catch(() => {});
+      return;
+    }
     this.client = null;
     this.streams = [];
     void client.close().catch(() => {});
