@@ -408,10 +408,6 @@ export class Lane {
     };
   }
 
-  get deliveryCursor(): Position {
-    return { ...this.cursor };
-  }
-
   private markCursorDirty(): void {
     this.cursorDirty = true;
     if (this.cursorTimer || this.closed) return;

@@ -37,9 +37,4 @@ export class PersistedSequence implements SequenceSource {
       this.reservedUpTo = this.nextSeq;
     }
   }
-
-  /** The seq the next batch will get. */
-  peek(): number {
-    return this.nextSeq;
-  }
 }
