@@ -63,7 +63,8 @@ export class DurableBuffer implements Sink {
     return name === 'alerts' ? this.alerts : this.telemetryLane;
   }
 
-  telemetry(batch: TelemetryBatch): Promise<void> {
+  /** Async so an oversized batch rejects like any other refusal instead of throwing at the caller. */
+  async telemetry(batch: TelemetryBatch): Promise<void> {
     const { payload } = encodeMessage(batch);
     return this.telemetryLane.append({
       payload: Buffer.from(payload),
@@ -72,7 +73,7 @@ export class DurableBuffer implements Sink {
     });
   }
 
-  alert(alert: Alert): Promise<void> {
+  async alert(alert: Alert): Promise<void> {
     const { payload } = encodeMessage(alert);
     return this.alerts.append({ payload: Buffer.from(payload), count: 1, seq: -1 });
   }

@@ -147,6 +147,20 @@ describe('DurableBuffer', () => {
     await buffer.close();
   });
 
+  it('refuses a batch above the 128 KB payload limit by rejecting, and stores nothing of it', async () => {
+    const t = tempDir('big');
+    cleanup = t.cleanup;
+    const buffer = await openBuffer(t.dir);
+    const huge = makeBatch(TOWER, buffer.seq, 64);
+    huge.readings = Array.from(
+      { length: 12_000 },
+      (_, i) => [i % 8, i * 1000, 123456.789] as [number, number, number],
+    );
+    await expect(buffer.telemetry(huge)).rejects.toThrow(/payload is \d+ bytes, limit is 131072/);
+    expect(buffer.stats().telemetry.depthMessages).toBe(0);
+    await buffer.close();
+  });
+
   it('drops the oldest telemetry past the disk budget, keeps alerts, and reports the drops', async () => {
     const t = tempDir('budget');
     cleanup = t.cleanup;
