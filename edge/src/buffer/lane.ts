@@ -317,6 +317,8 @@ export class Lane {
   }
 
   private ackEntries(entries: readonly Entry[]): void {
+    // A PUBACK after close is not recorded: the record is sent again after the restart (at least once).
+    if (this.closed) return;
     for (const e of entries) e.acked = true;
     let moved = false;
     while (this.head < this.read && this.entries[this.head]!.acked) {
