@@ -54,7 +54,7 @@ describe('MqttTransport over mutual TLS', () => {
     await t.close();
   });
 
-  it('names the field when a certificate file is missing', () => {
+  it('names the field when a certificate file is missing or not what it should be', () => {
     expect(() =>
       mqttOptionsFromPaths({
         towerId: 'tower-m1',
@@ -66,6 +66,15 @@ describe('MqttTransport over mutual TLS', () => {
     expect(() => mqttOptionsFromPaths({ towerId: 'tower-m1', endpoint: 'http://x' })).toThrow(
       /transport\.endpoint/,
     );
+    const { certPath } = ids.devices['tower-m1']!;
+    expect(() =>
+      mqttOptionsFromPaths({
+        towerId: 'tower-m1',
+        endpoint: broker.url,
+        ...ids.devices['tower-m1']!,
+        keyPath: certPath,
+      }),
+    ).toThrow(/transport\.keyPath: .*cert\.pem is not a PEM private key/);
   });
 
   it('reconnects after the broker goes away and comes back', async () => {

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { assertTowerId } from '../../../../protocol/index.js';
@@ -56,12 +57,24 @@ export function mqttOptionsFromPaths(config: MqttTransportPaths): MqttTransportO
       );
     }
   };
+  const check = (field: 'certPath' | 'keyPath' | 'caPath', pem: Buffer, parse: (pem: Buffer) => unknown) => {
+    try {
+      parse(pem);
+      return pem;
+    } catch {
+      throw new TransportConfigError(
+        `transport.${field}: ${config[field]} is not a PEM ${field === 'keyPath' ? 'private key' : 'certificate'}`,
+        `transport.${field}`,
+        'point it at the file certs-tool wrote',
+      );
+    }
+  };
   return {
     towerId: config.towerId,
     endpoint: config.endpoint,
-    cert: read('certPath'),
-    key: read('keyPath'),
-    ca: read('caPath'),
+    cert: check('certPath', read('certPath'), (pem) => new X509Certificate(pem)),
+    key: check('keyPath', read('keyPath'), (pem) => createPrivateKey(pem)),
+    ca: check('caPath', read('caPath'), (pem) => new X509Certificate(pem)),
   };
 }
 
