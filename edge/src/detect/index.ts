@@ -10,12 +10,24 @@ export {
   rateOfChange,
   thresholdLevel,
 } from './levels.js';
-export { mergeRules, resolveRules } from './rules.js';
+export { mergeRules, resolveRules, ruleEnabled } from './rules.js';
+export {
+  type CoolingRule,
+  CoolingRuleSchema,
+  type DetectorSnapshot,
+  DetectorSnapshotSchema,
+  type OpenIncident,
+  OpenIncidentSchema,
+  type ResumeContext,
+  ResumeContextSchema,
+  SensorRuleSchema,
+} from './snapshot.js';
 export { debouncedLevel, INITIAL_TRACKER, stepTracker } from './tracker.js';
 export type {
   Evaluation,
   Level,
   Sample,
+  SensorPresence,
   SensorRule,
   TrackerOptions,
   TrackerState,

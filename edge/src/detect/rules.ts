@@ -5,6 +5,7 @@ import {
   type DetectionRules,
   type SensorKind,
 } from '../../../protocol/index.js';
+import type { SensorRule } from './types.js';
 
 /** Later rules override earlier ones field by field; `high`/`low` merge per level so one level can be tuned alone. */
 export function mergeRules(...layers: (DetectionRules | undefined)[]): DetectionRules {
@@ -32,4 +33,22 @@ export function resolveRules(sensorId: string, kind: SensorKind, tunable: Config
     tunable.rules?.[kind],
     tunable.sensorRules?.[sensorId],
   );
+}
+
+/** Whether the rules still ask for `rule` at all (a restored incident of a rule that is gone is closed at start). */
+export function ruleEnabled(rule: SensorRule, rules: DetectionRules): boolean {
+  switch (rule) {
+    case 'threshold-high':
+      return rules.high?.warning !== undefined || rules.high?.critical !== undefined;
+    case 'threshold-low':
+      return rules.low?.warning !== undefined || rules.low?.critical !== undefined;
+    case 'rate-of-change':
+      return rules.rateOfChange !== undefined;
+    case 'flat-line':
+      return rules.flatLine !== undefined;
+    case 'sensor-offline':
+      return rules.offlineAfterMs !== undefined;
+    case 'sensor-fault':
+      return rules.faultAfter !== undefined;
+  }
 }

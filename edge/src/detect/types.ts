@@ -54,3 +54,6 @@ export interface Evaluation {
 }
 
 export type ResolvedRules = DetectionRules;
+
+/** Whether the sensor of a restored incident is still sampled: its kind, or why not (the clear's message). */
+export type SensorPresence = { kind: SensorKind } | { absent: string };

@@ -1,3 +1,11 @@
+export {
+  ALERT_STATE_FORMAT,
+  type AlertStateFile,
+  AlertStateFileSchema,
+  AlertStateStore,
+  OPEN_ALERTS_FILE,
+} from './alert-state.js';
+export { AlertStateFileError } from './errors.js';
 export { createTowerMonitor } from './monitor.js';
 export type { MonitorStats, TowerMonitor, TowerMonitorOptions } from './types.js';
 export {

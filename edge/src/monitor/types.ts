@@ -13,7 +13,7 @@ export interface TowerMonitorOptions {
   clock?: Clock;
   /** Inject with `clock` to run on virtual time. */
   timers?: Timers;
-  /** Where applied shadow overrides persist across restarts. */
+  /** Where applied shadow overrides and open alerts (`alerts-open.json`) persist across restarts. */
   stateDir: string;
   /** Sources to use instead of (same id) or besides the ones `config.sensors` describes; sampled at 1 s unless configured. */
   sources?: SensorSource[];
@@ -29,6 +29,8 @@ export interface MonitorStats {
   skippedReads: number;
   alertsRaised: number;
   alertsCleared: number;
+  /** Alerts of a previous run that its sink had not accepted, handed over again at start. */
+  alertsResent: number;
   batchesSealed: number;
   sinkErrors: number;
   activeAlerts: number;
