@@ -5,6 +5,12 @@ export {
   AlertStateStore,
   OPEN_ALERTS_FILE,
 } from './alert-state.js';
+export {
+  AlertJournal,
+  type AlertJournalOptions,
+  type AlertJournalStats,
+  UNACKED_LIMIT,
+} from './alert-journal.js';
 export { AlertStateFileError } from './errors.js';
 export { createTowerMonitor } from './monitor.js';
 export type { MonitorStats, TowerMonitor, TowerMonitorOptions } from './types.js';
