@@ -32,7 +32,7 @@ import type {
 /** Health rules react to time and consecutive counts already; debouncing them again only adds delay. */
 const UNDEBOUNCED = { k: 1, n: 1 } as const;
 
-/** Rules that react to time and consecutive counts already. */
+/** The rules that take UNDEBOUNCED. */
 const HEALTH_RULES: ReadonlySet<SensorRule> = new Set(['sensor-fault', 'sensor-offline', 'flat-line']);
 
 /** An incident as it was raised; its clear must carry the same alertId and severity even if rules changed since. */
