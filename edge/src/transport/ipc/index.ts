@@ -3,11 +3,11 @@ import type * as ipc from 'aws-iot-device-sdk-v2/dist/greengrasscoreipc/client.j
 import type * as model from 'aws-iot-device-sdk-v2/dist/greengrasscoreipc/model.js';
 import { SHADOW_NAMES, shadowTopic } from '../../../../protocol/index.js';
 import type { ConfigShadowPort, ShadowDocument } from '../../ports.js';
-import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../backoff.js';
-import { ConnectionState } from '../connection-state.js';
+import { type BackoffOptions, RetryTimer } from '../backoff.js';
+import { BaseTransport } from '../base.js';
 import { ConnectionLostError } from '../errors.js';
 import { parseJsonObject, toShadowDocument } from '../shadow-document.js';
-import type { ConnectionStats, MessageHandler, Transport } from '../types.js';
+import type { MessageHandler, Transport } from '../types.js';
 
 /** Set by the Greengrass nucleus for every component it runs; its presence selects this transport. */
 export const NUCLEUS_SOCKET_ENV = 'AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT' as const;
@@ -27,32 +27,19 @@ export interface IpcTransportOptions {
  * configuration through GetConfiguration/SubscribeToConfigurationUpdate. A dropped IPC connection
  * is re-established with backoff and every subscription re-opened.
  */
-export class IpcTransport implements Transport {
+export class IpcTransport extends BaseTransport implements Transport {
   readonly kind = 'ipc' as const;
   private client: ipc.Client | null = null;
-  private readonly state: ConnectionState;
   private readonly iotSubscriptions = new Map<string, MessageHandler>();
   private readonly localSubscriptions = new Map<string, MessageHandler>();
   private streams: Closable[] = [];
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly retry: RetryTimer;
   private closing = false;
   private connecting = false;
 
-  constructor(private readonly options: IpcTransportOptions = {}) {
-    this.state = new ConnectionState(options.now);
-  }
-
-  get connected(): boolean {
-    return this.state.connected;
-  }
-
-  stats(): ConnectionStats {
-    return { ...this.state.stats };
-  }
-
-  onConnectionChange(listener: (connected: boolean) => void): () => void {
-    return this.state.onChange(listener);
+  constructor(options: IpcTransportOptions = {}) {
+    super(options.now);
+    this.retry = new RetryTimer(() => this.start(), options.backoff);
   }
 
   start(): void {
@@ -78,7 +65,7 @@ export class IpcTransport implements Transport {
         await this.openIotSubscription(client, topic, handler);
       for (const [topic, handler] of this.localSubscriptions)
         await this.openLocalSubscription(client, topic, handler);
-      this.attempt = 0;
+      this.retry.reset();
       this.state.up();
     } catch (e) {
       this.state.stats.lastError = errorText(e);
@@ -100,12 +87,7 @@ export class IpcTransport implements Transport {
   }
 
   private scheduleRetry(): void {
-    if (this.closing || this.retryTimer) return;
-    const delay = backoffDelayMs(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.start();
-    }, delay);
+    if (!this.closing) this.retry.schedule();
   }
 
   private requireClient(): ipc.Client {
@@ -211,7 +193,7 @@ export class IpcTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retry.cancel();
     const client = this.client;
     this.client = null;
     this.state.down(new ConnectionLostError('transport closed'));

@@ -1,6 +1,6 @@
-import { ConnectionState } from '../connection-state.js';
+import { BaseTransport } from '../base.js';
 import { ConnectionLostError } from '../errors.js';
-import type { ConnectionStats, MessageHandler, Transport } from '../types.js';
+import type { MessageHandler, Transport } from '../types.js';
 
 export interface PublishedMessage {
   topic: string;
@@ -12,10 +12,9 @@ export interface PublishedMessage {
  * once), the link can be cut and restored, and messages can be injected for subscribers. Used by the
  * benchmark and by tests that exercise delivery logic without sockets.
  */
-export class MemoryTransport implements Transport {
+export class MemoryTransport extends BaseTransport implements Transport {
   readonly kind = 'memory' as const;
   readonly published: PublishedMessage[] = [];
-  private readonly state = new ConnectionState();
   private readonly subscriptions = new Map<string, MessageHandler>();
   private linkUp = true;
   private started = false;
@@ -25,18 +24,8 @@ export class MemoryTransport implements Transport {
       /** Called for every publish; resolve to PUBACK. Default: acknowledge at once. */
       onPublish?: (message: PublishedMessage) => Promise<void> | void;
     } = {},
-  ) {}
-
-  get connected(): boolean {
-    return this.state.connected;
-  }
-
-  stats(): ConnectionStats {
-    return { ...this.state.stats };
-  }
-
-  onConnectionChange(listener: (connected: boolean) => void): () => void {
-    return this.state.onChange(listener);
+  ) {
+    super();
   }
 
   start(): void {

@@ -2,10 +2,10 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { assertTowerId } from '../../../../protocol/index.js';
-import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../backoff.js';
-import { ConnectionState } from '../connection-state.js';
+import { type BackoffOptions, RetryTimer } from '../backoff.js';
+import { BaseTransport } from '../base.js';
 import { ConnectionLostError, TransportConfigError } from '../errors.js';
-import type { ConnectionStats, MessageHandler, Transport } from '../types.js';
+import type { MessageHandler, Transport } from '../types.js';
 
 export interface MqttTransportOptions {
   towerId: string;
@@ -84,30 +84,17 @@ export function mqttOptionsFromPaths(config: MqttTransportPaths): MqttTransportO
  * that lost its connection is re-sent by the delivery loop in order, not replayed by the client's
  * own store ahead of newer alerts.
  */
-export class MqttTransport implements Transport {
+export class MqttTransport extends BaseTransport implements Transport {
   readonly kind = 'mqtt' as const;
   private client: MqttClient | null = null;
-  private readonly state: ConnectionState;
   private readonly subscriptions = new Map<string, MessageHandler>();
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly retry: RetryTimer;
   private closing = false;
 
   constructor(private readonly options: MqttTransportOptions) {
+    super(options.now);
     assertTowerId(options.towerId);
-    this.state = new ConnectionState(options.now);
-  }
-
-  get connected(): boolean {
-    return this.state.connected;
-  }
-
-  stats(): ConnectionStats {
-    return { ...this.state.stats };
-  }
-
-  onConnectionChange(listener: (connected: boolean) => void): () => void {
-    return this.state.onChange(listener);
+    this.retry = new RetryTimer(() => this.start(), options.backoff);
   }
 
   start(): void {
@@ -136,7 +123,7 @@ export class MqttTransport implements Transport {
   private async onConnect(client: MqttClient): Promise<void> {
     try {
       if (this.subscriptions.size) await client.subscribeAsync([...this.subscriptions.keys()], { qos: 1 });
-      this.attempt = 0;
+      this.retry.reset();
       this.state.up();
     } catch (e) {
       this.state.stats.lastError = (e as Error).message;
@@ -151,12 +138,7 @@ export class MqttTransport implements Transport {
     client.on('error', () => {});
     client.end(true);
     this.state.down(new ConnectionLostError(this.state.stats.lastError ?? 'connection closed'));
-    if (this.closing) return;
-    const delay = backoffDelayMs(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.start();
-    }, delay);
+    if (!this.closing) this.retry.schedule();
   }
 
   publish(topic: string, payload: Buffer | string): Promise<void> {
@@ -174,7 +156,7 @@ export class MqttTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retry.cancel();
     const client = this.client;
     this.client = null;
     this.state.down(new ConnectionLostError('transport closed'));
