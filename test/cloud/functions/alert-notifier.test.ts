@@ -1,85 +1,63 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createNotifierHandler,
   createSweepHandler,
 } from '../../../cloud/functions/alert-notifier/handler.js';
 import type { NotifierDeps } from '../../../cloud/functions/alert-notifier/types.js';
-import {
-  type EventSourceMapping,
-  memoryDestination,
-  startEventSourceMapping,
-} from '../../../local/aws/esm/index.js';
-import { ALERT_TOPIC_NAME, type LocalAws, type SnsMessage, startLocalAws } from '../../../local/aws/index.js';
+import { memoryDestination } from '../../../local/aws/esm/index.js';
+import { ALERT_TOPIC_NAME, type SnsMessage } from '../../../local/aws/index.js';
 import { counterMetrics } from '../../../local/aws/metrics.js';
-import { manualClock, putRecords, waitFor } from '../../local/aws/helpers.js';
+import {
+  deliverAndWait,
+  manualClock,
+  type PutItem,
+  scanSorted,
+  useLocalAwsWithMapping,
+} from '../../local/aws/helpers.js';
 import { alert, lifecycle, lifecyclePut, put, silentLog, T0 } from './fixtures.js';
 
 const clock = manualClock(T0);
-let aws: LocalAws;
-let mapping: EventSourceMapping | undefined;
+const env = useLocalAwsWithMapping({ clock });
 let n = 0;
-beforeAll(async () => {
-  aws = await startLocalAws({ clock });
-});
-afterEach(async () => {
-  await mapping?.stop();
-  mapping = undefined;
-});
-afterAll(async () => {
-  await aws.stop();
-});
 
 const MIN = 60_000;
 
 async function setup(opts: { windowMs?: number; graceMs?: number; sns?: SNSClient } = {}) {
   n++;
   clock.set(T0);
-  const res = await aws.createResources({
+  const res = await env.aws.createResources({
     streamName: `notifier-${n}`,
     shardCount: 1,
     tableName: `notifier-${n}`,
   });
-  const topicArn = aws.sns.topicArn(`${ALERT_TOPIC_NAME}-${n}`);
+  const topicArn = env.aws.sns.topicArn(`${ALERT_TOPIC_NAME}-${n}`);
   const metrics = counterMetrics();
   const deps: NotifierDeps = {
     tableName: res.tableName,
     topicArn,
     offlineGraceMs: opts.graceMs ?? 5 * MIN,
     suppressionWindowMs: opts.windowMs ?? 0,
-    doc: aws.clients.doc,
-    sns: opts.sns ?? aws.clients.sns,
+    doc: env.aws.clients.doc,
+    sns: opts.sns ?? env.aws.clients.sns,
     clock,
     metrics,
     log: silentLog,
   };
   const destination = memoryDestination();
-  const m = await startEventSourceMapping({
-    kinesis: aws.clients.kinesis,
+  const m = await env.startMapping({
     streamName: res.streamName,
     streamArn: res.streamArn,
     functionName: 'alert-notifier',
     handler: createNotifierHandler(deps),
     batchSize: 20,
-    maxBatchingWindowMs: 0,
-    pollIntervalMs: 10,
-    retryDelayMs: 1,
     maximumRetryAttempts: 5,
     onFailure: destination,
     clock,
   });
-  mapping = m;
-  const deliver = async (items: Parameters<typeof putRecords>[2]) => {
-    const target = m.stats().recordsCompleted + items.length;
-    await putRecords(aws, res.streamName, items);
-    await waitFor(() => m.stats().recordsCompleted >= target, `${items.length} records processed`);
-  };
-  const messages = (): SnsMessage[] => aws.sns.published.filter((p) => p.topicArn === topicArn);
-  const scan = async () =>
-    ((await aws.clients.doc.send(new ScanCommand({ TableName: res.tableName }))).Items ?? []).sort((a, b) =>
-      `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`),
-    );
+  const deliver = (items: PutItem[]) => deliverAndWait(env.aws, m, res.streamName, items);
+  const messages = (): SnsMessage[] => env.aws.sns.published.filter((p) => p.topicArn === topicArn);
+  const scan = () => scanSorted(env.aws.clients.doc, res.tableName);
   return { deps, metrics, destination, deliver, messages, scan, sweep: createSweepHandler(deps) };
 }
 
@@ -125,7 +103,7 @@ describe('alert-notifier through the event source mapping', () => {
         if (command instanceof PublishCommand && failNext-- > 0) {
           throw Object.assign(new Error('SNS unavailable'), { name: 'InternalErrorException' });
         }
-        return aws.clients.sns.send(command);
+        return env.aws.clients.sns.send(command);
       },
     } as unknown as SNSClient;
     const s = await setup({ sns: flakySns });

@@ -1,31 +1,15 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { getLatest, KEYS, queryReadings, type StoredReading, utcDay } from '../../../cloud/data/index.js';
 import { createWriterHandler } from '../../../cloud/functions/telemetry-writer/handler.js';
 import type { WriterDeps } from '../../../cloud/functions/telemetry-writer/types.js';
-import {
-  type EventSourceMapping,
-  memoryDestination,
-  startEventSourceMapping,
-} from '../../../local/aws/esm/index.js';
-import { type LocalAws, startLocalAws } from '../../../local/aws/index.js';
+import { memoryDestination } from '../../../local/aws/esm/index.js';
 import { counterMetrics } from '../../../local/aws/metrics.js';
-import { putRecords, waitFor } from '../../local/aws/helpers.js';
+import { deliverAndWait, type PutItem, scanSorted, useLocalAwsWithMapping } from '../../local/aws/helpers.js';
 import { batch, put, silentLog, T0, telemetryPut } from './fixtures.js';
 
-let aws: LocalAws;
-let mapping: EventSourceMapping | undefined;
+const env = useLocalAwsWithMapping();
 let n = 0;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterEach(async () => {
-  await mapping?.stop();
-  mapping = undefined;
-});
-afterAll(async () => {
-  await aws.stop();
-});
 
 /** A fresh stream and table with the writer behind the event source mapping runner. */
 async function setup(
@@ -35,7 +19,7 @@ async function setup(
   } = {},
 ) {
   n++;
-  const res = await aws.createResources({
+  const res = await env.aws.createResources({
     streamName: `writer-${n}`,
     shardCount: 1,
     tableName: `writer-${n}`,
@@ -44,7 +28,7 @@ async function setup(
   const deps: WriterDeps = {
     tableName: res.tableName,
     retentionDays: 30,
-    doc: opts.doc ?? aws.clients.doc,
+    doc: opts.doc ?? env.aws.clients.doc,
     clock: { now: () => T0 },
     metrics,
     log: silentLog,
@@ -52,31 +36,19 @@ async function setup(
   };
   const handler = createWriterHandler(deps);
   const destination = memoryDestination();
-  mapping = await startEventSourceMapping({
-    kinesis: aws.clients.kinesis,
+  const m = await env.startMapping({
     streamName: res.streamName,
     streamArn: res.streamArn,
     functionName: 'telemetry-writer',
     handler: opts.wrapHandler ? opts.wrapHandler(handler) : handler,
     batchSize: 50,
-    maxBatchingWindowMs: 0,
-    pollIntervalMs: 10,
-    retryDelayMs: 1,
     maximumRetryAttempts: 2,
     onFailure: destination,
   });
-  const m = mapping;
-  const deliver = async (items: Parameters<typeof putRecords>[2]) => {
-    const target = m.stats().recordsCompleted + items.length;
-    await putRecords(aws, res.streamName, items);
-    await waitFor(() => m.stats().recordsCompleted >= target, `${items.length} records processed`);
-  };
-  const scan = async () =>
-    ((await aws.clients.doc.send(new ScanCommand({ TableName: res.tableName }))).Items ?? []).sort((a, b) =>
-      `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`),
-    );
+  const deliver = (items: PutItem[]) => deliverAndWait(env.aws, m, res.streamName, items);
+  const scan = () => scanSorted(env.aws.clients.doc, res.tableName);
   const query = (towerId: string, from: number, to: number, sensorId?: string) =>
-    queryReadings(aws.clients.doc, res.tableName, { towerId, from, to, ...(sensorId && { sensorId }) });
+    queryReadings(env.aws.clients.doc, res.tableName, { towerId, from, to, ...(sensorId && { sensorId }) });
   return { res, deps, metrics, destination, deliver, scan, query, mapping: m };
 }
 
@@ -163,7 +135,7 @@ describe('telemetry-writer through the event source mapping', () => {
     let calls = 0;
     let throttled = 0;
     let partial = 0;
-    const real = aws.clients.doc;
+    const real = env.aws.clients.doc;
     const flaky = {
       send: async (command: unknown) => {
         if (!(command instanceof BatchWriteCommand)) return real.send(command as never);
@@ -234,7 +206,7 @@ describe('telemetry-writer through the event source mapping', () => {
     const item = (await s.scan()).find((i) => i.seq === 1)!;
     expect(item.sk).toMatch(/#drift$/);
     expect(item.pk).toBe(`TOWER#t1#${utcDay(receivedAt)}`);
-    const latest = await getLatest(aws.clients.doc, s.res.tableName, 't1');
+    const latest = await getLatest(env.aws.clients.doc, s.res.tableName, 't1');
     expect(latest!.sensors['temp-cabinet']!.t).toBe(fine.t0 + 1000);
   });
 
@@ -246,7 +218,7 @@ describe('telemetry-writer through the event source mapping', () => {
     await s.deliver([telemetryPut(newer)]);
     await s.deliver([telemetryPut(older)]);
     await s.deliver([telemetryPut(partialNewest), telemetryPut(batch('t1', 3, T0 - 60_000, SENSORS, 1))]);
-    const latest = await getLatest(aws.clients.doc, s.res.tableName, 't1');
+    const latest = await getLatest(env.aws.clients.doc, s.res.tableName, 't1');
     expect(latest!.sensors['temp-cabinet']).toEqual({ v: partialNewest.readings[0]![2], t: T0 + 120_000 });
     expect(latest!.sensors['voltage-dc']).toEqual({ v: newer.readings[8]![2], t: T0 + 62_000 });
     const item = (await s.scan()).find((i) => i.pk === KEYS.latest('t1').pk && i.sk === 'LATEST')!;

@@ -2,35 +2,24 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../../../local/aws/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   directoryDestination,
-  type EventSourceMapping,
   type EventSourceMappingOptions,
   memoryDestination,
-  startEventSourceMapping,
 } from '../../../local/aws/esm/index.js';
-import { dataOf, manualClock, putRecords, waitFor } from './helpers.js';
+import { dataOf, manualClock, putRecords, useLocalAwsWithMapping, waitFor } from './helpers.js';
 
-let aws: LocalAws;
-let mapping: EventSourceMapping | undefined;
+const env = useLocalAwsWithMapping();
 let streamCount = 0;
-
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterEach(async () => {
-  await mapping?.stop();
-  mapping = undefined;
-});
-afterAll(async () => {
-  await aws.stop();
-});
 
 async function stream(shardCount = 1) {
   const name = `esm-${++streamCount}`;
-  const { streamArn } = await aws.createResources({ streamName: name, shardCount, tableName: 'esm-test' });
+  const { streamArn } = await env.aws.createResources({
+    streamName: name,
+    shardCount,
+    tableName: 'esm-test',
+  });
   return { name, streamArn };
 }
 
@@ -40,18 +29,7 @@ async function run(
   handler: EventSourceMappingOptions['handler'],
   overrides: Partial<EventSourceMappingOptions> = {},
 ) {
-  mapping = await startEventSourceMapping({
-    kinesis: aws.clients.kinesis,
-    streamName: name,
-    streamArn,
-    functionName: 'test-fn',
-    handler,
-    maxBatchingWindowMs: 0,
-    pollIntervalMs: 10,
-    retryDelayMs: 1,
-    ...overrides,
-  });
-  return mapping;
+  return env.startMapping({ streamName: name, streamArn, functionName: 'test-fn', handler, ...overrides });
 }
 
 const numbered = (n: number, key: (i: number) => string = () => 'k') =>
@@ -86,7 +64,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
     );
     expect(m.shardIds).toHaveLength(3);
     await putRecords(
-      aws,
+      env.aws,
       name,
       numbered(120, (i) => `tower-${i % 6}`),
     );
@@ -104,7 +82,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
     const m = await run(name, streamArn, async (event) => void sizes.push(event.Records.length), {
       batchSize: 10,
     });
-    await putRecords(aws, name, numbered(35));
+    await putRecords(env.aws, name, numbered(35));
     await waitFor(() => m.stats().recordsCompleted === 35, '35 records');
     expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(35);
@@ -119,7 +97,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
       maxBatchingWindowMs: 5_000,
       clock,
     });
-    await putRecords(aws, name, numbered(3));
+    await putRecords(env.aws, name, numbered(3));
     await waitFor(() => m.stats().recordsInFlight === 3, 'records gathered');
     // Gathered but neither full nor past the window: several poll rounds must pass without an invocation.
     const polls = m.stats().polls;
@@ -147,7 +125,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
       },
       { batchSize: 6 },
     );
-    await putRecords(aws, name, numbered(6));
+    await putRecords(env.aws, name, numbered(6));
     await waitFor(() => m.stats().recordsCompleted === 6, 'all records');
     expect(batches).toEqual([
       [0, 1, 2, 3, 4, 5],
@@ -170,7 +148,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
       },
       { batchSize: 3, bisectBatchOnFunctionError: false },
     );
-    await putRecords(aws, name, numbered(3));
+    await putRecords(env.aws, name, numbered(3));
     await waitFor(() => m.stats().recordsCompleted === 3, 'records');
     expect(batches).toEqual([
       [0, 1, 2],
@@ -192,7 +170,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
       },
       { batchSize: 8, bisectBatchOnFunctionError: true, maximumRetryAttempts: 1, onFailure: destination },
     );
-    await putRecords(aws, name, numbered(8));
+    await putRecords(env.aws, name, numbered(8));
     await waitFor(() => m.stats().recordsCompleted === 8, 'records');
     expect(destination.failures).toHaveLength(1);
     expect(ns({ Records: destination.failures[0]!.records })).toEqual([5]);
@@ -220,9 +198,9 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
           onFailure: directoryDestination(dir),
         },
       );
-      await putRecords(aws, name, numbered(2));
+      await putRecords(env.aws, name, numbered(2));
       await waitFor(() => m.stats().recordsCompleted === 2, 'first batch');
-      await putRecords(aws, name, [{ partitionKey: 'k', data: { n: 9 } }]);
+      await putRecords(env.aws, name, [{ partitionKey: 'k', data: { n: 9 } }]);
       await waitFor(() => m.stats().recordsCompleted === 3, 'the record after it');
       expect(calls).toEqual([[0, 1], [0, 1], [0, 1], [9]]);
       const files = readdirSync(dir);
@@ -264,7 +242,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
         bisectBatchOnFunctionError: false,
       },
     );
-    await putRecords(aws, name, numbered(1));
+    await putRecords(env.aws, name, numbered(1));
     await waitFor(() => calls >= 3, 'a few retries');
     expect(destination.failures).toEqual([]);
     clock.advance(61_000);
@@ -300,7 +278,7 @@ describe('event source mapping runner (Lambda Kinesis semantics)', () => {
         },
       },
     );
-    await putRecords(aws, name, numbered(2));
+    await putRecords(env.aws, name, numbered(2));
     await waitFor(() => m.stats().recordsCompleted === 2, 'records handed to the destination');
     expect(calls).toBe(2);
     expect(delivered.failures.map((f) => ns({ Records: f.records }))).toEqual([[0, 1]]);

@@ -1,6 +1,13 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { LocalAws } from '../../../local/aws/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  type EventSourceMapping,
+  type EventSourceMappingOptions,
+  startEventSourceMapping,
+} from '../../../local/aws/esm/index.js';
+import { type LocalAws, type LocalAwsOptions, startLocalAws } from '../../../local/aws/index.js';
 
 /** Polls `condition` until it holds; fails with `what` after the deadline (no fixed sleeps). */
 export async function waitFor(
@@ -36,6 +43,69 @@ export async function putRecords(aws: LocalAws, streamName: string, items: PutIt
     seqs.push(...out.Records!.map((r) => r.SequenceNumber!));
   }
   return seqs;
+}
+
+/** Puts `items` and waits until `mapping` has completed that many more records. */
+export async function deliverAndWait(
+  aws: LocalAws,
+  mapping: EventSourceMapping,
+  streamName: string,
+  items: PutItem[],
+): Promise<void> {
+  const target = mapping.stats().recordsCompleted + items.length;
+  await putRecords(aws, streamName, items);
+  await waitFor(() => mapping.stats().recordsCompleted >= target, `${items.length} records processed`);
+}
+
+/** Every item of a table, ordered by `pk|sk` so a test can compare whole tables. */
+export async function scanSorted(doc: DynamoDBDocumentClient, tableName: string) {
+  const items = (await doc.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+  return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
+}
+
+export interface LocalAwsWithMapping {
+  /** The local AWS of this test file (started before its first test). */
+  readonly aws: LocalAws;
+  /**
+   * Starts this test's event source mapping on the local Kinesis (stopped when the test ends), with
+   * no batching window, a 10 ms poll and a 1 ms retry delay unless `options` says otherwise.
+   */
+  startMapping(options: Omit<EventSourceMappingOptions, 'kinesis'>): Promise<EventSourceMapping>;
+}
+
+/** Registers the hooks that start local AWS for the whole file and stop each test's mapping after it. */
+export function useLocalAwsWithMapping(options: LocalAwsOptions = {}): LocalAwsWithMapping {
+  let aws: LocalAws | undefined;
+  let mapping: EventSourceMapping | undefined;
+  beforeAll(async () => {
+    aws = await startLocalAws(options);
+  });
+  afterEach(async () => {
+    await mapping?.stop();
+    mapping = undefined;
+  });
+  afterAll(async () => {
+    await aws?.stop();
+  });
+  const started = (): LocalAws => {
+    if (!aws) throw new Error('local AWS is not started: use it inside a test');
+    return aws;
+  };
+  return {
+    get aws() {
+      return started();
+    },
+    async startMapping(mappingOptions) {
+      mapping = await startEventSourceMapping({
+        kinesis: started().clients.kinesis,
+        maxBatchingWindowMs: 0,
+        pollIntervalMs: 10,
+        retryDelayMs: 1,
+        ...mappingOptions,
+      });
+      return mapping;
+    },
+  };
 }
 
 export const dataOf = (r: KinesisStreamRecord) => Buffer.from(r.kinesis.data, 'base64').toString('utf8');
