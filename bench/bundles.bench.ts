@@ -5,13 +5,13 @@ import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { FUNCTIONS } from '../cloud/data/tables.js';
-import { LAMBDA_BUNDLING, REPO_ROOT } from '../cloud/lib/lambda-bundling.js';
+import { LAMBDA_ESBUILD_OPTIONS, REPO_ROOT } from '../cloud/lib/lambda-bundling.js';
 import type { BenchResult, Metric } from './lib/types.js';
 
 /** The per-function limit the CDK issue sets (the deployed code, not counting the source map). */
 const TARGET_KB = 300;
 
-/** Bundles each Lambda entry with the settings NodejsFunction uses (LAMBDA_BUNDLING) and weighs it. */
+/** Bundles each Lambda entry with the settings NodejsFunction uses (LAMBDA_ESBUILD_OPTIONS) and weighs it. */
 export async function run(): Promise<BenchResult> {
   const entries = [...new Set(Object.values(FUNCTIONS).map((f) => f.entry))];
   const outRoot = mkdtempSync(join(tmpdir(), 'towerwatch-bundles-'));
@@ -28,21 +28,7 @@ export async function run(): Promise<BenchResult> {
       }
       const outfile = join(outRoot, name, 'index.mjs');
       const started = process.hrtime.bigint();
-      await build({
-        entryPoints: [abs],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        target: LAMBDA_BUNDLING.target,
-        format: LAMBDA_BUNDLING.format,
-        minify: LAMBDA_BUNDLING.minify,
-        sourcemap: LAMBDA_BUNDLING.sourceMap,
-        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        external: [...LAMBDA_BUNDLING.externalModules],
-        banner: { js: LAMBDA_BUNDLING.banner },
-        logLevel: 'silent',
-      });
+      await build({ ...LAMBDA_ESBUILD_OPTIONS, entryPoints: [abs], outfile, logLevel: 'silent' });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const kb = statSync(outfile).size / 1024;
       const mapKb = statSync(`${outfile}.map`).size / 1024;
