@@ -129,6 +129,18 @@ class Bill {
     for (const i of this.items) out[i.service] = (out[i.service] ?? 0) + i.usd;
     return out;
   }
+
+  /** The design's monthly cost: this bill's items, their total and their sum per service. */
+  designCost(design: string, description: string, usage: DesignCost['usage']): DesignCost {
+    return {
+      design,
+      description,
+      monthlyUsd: this.total(),
+      byService: this.byService(),
+      items: this.items,
+      usage,
+    };
+  }
 }
 
 export function estimateMonthlyCost(
@@ -187,16 +199,14 @@ function towerwatchDesign(
   const messages =
     batches * units(batchBytes) + statuses * units(a.statusBytes) + alertsPerMonth * units(a.alertBytes);
 
-  bill.addUsd(
-    'IoT Core',
-    'messaging (tiered, per 5 KB), batches + status + alerts',
+  iotCoreItems(
+    bill,
+    prices,
+    fleet,
+    secondsPerMonth,
     messages,
-    'messages',
-    iotMessagingUsd(messages, prices),
+    'messaging (tiered, per 5 KB), batches + status + alerts',
   );
-  bill.add('iotConnectivity', (fleet.towers * secondsPerMonth) / 60, MILLION);
-  bill.add('iotRuleTriggered', messages, MILLION);
-  bill.add('iotRuleAction', messages, MILLION);
   const twinUpdates = (fleet.towers * secondsPerMonth * 1000) / a.twinUpdateIntervalMs + alertsPerMonth;
   bill.add('iotShadowOperation', twinUpdates * a.shadowOpsPerTwinUpdate * a.twinDocumentKb, MILLION);
 
@@ -240,21 +250,17 @@ function towerwatchDesign(
   bill.add('cloudwatchDashboard', a.dashboards);
   bill.add('kmsKey', a.kmsKeys);
 
-  return {
-    design: 'towerwatch',
-    description:
-      'batched telemetry (one 5 KB unit per batch) → IoT rules → Kinesis → 3 consumers, one item per batch',
-    monthlyUsd: bill.total(),
-    byService: bill.byService(),
-    items: bill.items,
-    usage: {
+  return bill.designCost(
+    'towerwatch',
+    'batched telemetry (one 5 KB unit per batch) → IoT rules → Kinesis → 3 consumers, one item per batch',
+    {
       iotMessagesPerMonth: messages,
       kinesisRecordsPerMonth: records,
       dynamoWriteUnitsPerMonth: wru,
       storageGb,
       lambdaInvocationsPerMonth: invocations,
     },
-  };
+  );
 }
 
 function tutorialDesign(
@@ -269,16 +275,7 @@ function tutorialDesign(
   const t = a.tutorial;
   const readings = readingsPerSecond * secondsPerMonth;
   const messages = readings + alertsPerMonth;
-  bill.addUsd(
-    'IoT Core',
-    'messaging (tiered), one message per reading',
-    messages,
-    'messages',
-    iotMessagingUsd(messages, prices),
-  );
-  bill.add('iotConnectivity', (fleet.towers * secondsPerMonth) / 60, MILLION);
-  bill.add('iotRuleTriggered', messages, MILLION);
-  bill.add('iotRuleAction', messages, MILLION);
+  iotCoreItems(bill, prices, fleet, secondsPerMonth, messages, 'messaging (tiered), one message per reading');
   const ingestKb = messages * Math.ceil(t.readingBytes / KB);
   const shards = kinesisItems(bill, fleet, a, messages, ingestKb, 1);
   const invocations = lambdaItems(bill, t.consumer, messages / secondsPerMonth, shards, a, secondsPerMonth);
@@ -289,21 +286,32 @@ function tutorialDesign(
   bill.add('dynamoStorageGbMonth', storageGb);
   snsItems(bill, alertsPerMonth, fleet);
   bill.add('cloudwatchAlarm', t.alarms);
-  return {
-    design: 'one message per reading',
-    description:
-      'the public tutorials: one message per reading → Kinesis → one Lambda consumer → one PutItem per reading',
-    monthlyUsd: bill.total(),
-    byService: bill.byService(),
-    items: bill.items,
-    usage: {
+  return bill.designCost(
+    'one message per reading',
+    'the public tutorials: one message per reading → Kinesis → one Lambda consumer → one PutItem per reading',
+    {
       iotMessagesPerMonth: messages,
       kinesisRecordsPerMonth: messages,
       dynamoWriteUnitsPerMonth: wru,
       storageGb,
       lambdaInvocationsPerMonth: invocations,
     },
-  };
+  );
+}
+
+/** Adds IoT Core's line items for the fleet's monthly messages: messaging, connectivity, rules. */
+function iotCoreItems(
+  bill: Bill,
+  prices: PriceTable,
+  fleet: FleetProfile,
+  secondsPerMonth: number,
+  messages: number,
+  what: string,
+): void {
+  bill.addUsd('IoT Core', what, messages, 'messages', iotMessagingUsd(messages, prices));
+  bill.add('iotConnectivity', (fleet.towers * secondsPerMonth) / 60, MILLION);
+  bill.add('iotRuleTriggered', messages, MILLION);
+  bill.add('iotRuleAction', messages, MILLION);
 }
 
 /** Adds the stream's line items; returns the shard count consumers poll. */
