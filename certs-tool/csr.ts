@@ -2,9 +2,9 @@ import { assertTowerId, isTowerId } from '../protocol/index.js';
 import { loadCa } from './ca.js';
 import { BadCsrError, CertsToolError } from './errors.js';
 import { fileExists, KEY_FILE_MODE, writeFilesAtomic } from './files.js';
-import { installDeviceCertificate } from './install.js';
+import { signTowerCertificate } from './device.js';
 import { certsLayout } from './layout.js';
-import { signLeaf, validDays } from './leaf.js';
+import { validDays } from './leaf.js';
 import {
   commonName,
   EC_KEY_ALGORITHM,
@@ -93,18 +93,10 @@ export async function signCsr(
   const ca = await loadCa(dir);
   const now = opts.now ?? new Date();
   const current = Registry.load(certsLayout(dir).root).currentForTower(cn);
-  const cert = await signLeaf(ca, {
-    subject: `CN=${cn}`,
-    publicKey: csr.publicKey,
-    days,
-    now,
-    usage: x509.ExtendedKeyUsage.clientAuth,
-  });
-  const installed = installDeviceCertificate({
+  const installed = await signTowerCertificate(ca, csr.publicKey, {
     dir,
     towerId: cn,
-    cert,
-    caPem: ca.pem,
+    days,
     now,
     ...(opts.outPath ? { outPath: opts.outPath } : {}),
     ...(current?.status === 'ACTIVE' ? { replaces: current.certificateId } : {}),

@@ -1,12 +1,28 @@
 import { assertTowerId } from '../protocol/index.js';
-import { loadCa } from './ca.js';
+import { type LoadedCa, loadCa } from './ca.js';
 import { CertsToolError } from './errors.js';
-import { installDeviceCertificate } from './install.js';
+import { type InstallParams, installDeviceCertificate } from './install.js';
 import { certsLayout } from './layout.js';
 import { exportPrivateKeyPem, generateKeyPair, x509 } from './pki.js';
 import { signLeaf, validDays } from './leaf.js';
 import { Registry } from './registry.js';
 import { DEVICE_DEFAULT_DAYS, type DeviceCertificate, type IssueOptions } from './types.js';
+
+/** Signs a tower's client certificate (CN = tower id, clientAuth) for `publicKey` and installs it with the CA. */
+export async function signTowerCertificate(
+  ca: LoadedCa,
+  publicKey: x509.PublicKeyType,
+  { days, ...install }: Omit<InstallParams, 'cert' | 'caPem'> & { days: number },
+): Promise<ReturnType<typeof installDeviceCertificate>> {
+  const cert = await signLeaf(ca, {
+    subject: `CN=${install.towerId}`,
+    publicKey,
+    days,
+    now: install.now,
+    usage: x509.ExtendedKeyUsage.clientAuth,
+  });
+  return installDeviceCertificate({ ...install, cert, caPem: ca.pem });
+}
 
 /** A new key and certificate for a tower (internal: rotation passes `replaces`). */
 export async function issueForTower(
@@ -18,18 +34,10 @@ export async function issueForTower(
   const ca = await loadCa(dir);
   const now = opts.now ?? new Date();
   const keys = await generateKeyPair();
-  const cert = await signLeaf(ca, {
-    subject: `CN=${towerId}`,
-    publicKey: keys.publicKey,
-    days,
-    now,
-    usage: x509.ExtendedKeyUsage.clientAuth,
-  });
-  const installed = installDeviceCertificate({
+  const installed = await signTowerCertificate(ca, keys.publicKey, {
     dir,
     towerId,
-    cert,
-    caPem: ca.pem,
+    days,
     now,
     keyPem: await exportPrivateKeyPem(keys.privateKey),
     ...(opts.replaces ? { replaces: opts.replaces } : {}),
