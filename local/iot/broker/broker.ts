@@ -226,33 +226,32 @@ export class MqttBroker {
     if (!client) return null;
     const session = this.sessions.get(client);
     if (!session) return new Error('publish before CONNECT was authorised');
-    if (packet.qos === 2) {
+    /** `payloadReason` is announced here; a policy denial was already announced by `decide`. */
+    const deny = (error: string, payloadReason?: string): Error => {
       this.deps.stats.publishesDenied++;
       session.reason = 'AUTHORIZATION_ERROR';
-      this.deps.events.emit('denied', {
-        clientId: session.clientId,
-        action: 'payload',
-        resource: packet.topic,
-        reason: 'QoS 2 is not supported by IoT Core (publish with QoS 0 or 1)',
-      });
-      return new Error('QoS 2 is not supported');
+      if (payloadReason) {
+        this.deps.events.emit('denied', {
+          clientId: session.clientId,
+          action: 'payload',
+          resource: packet.topic,
+          reason: payloadReason,
+        });
+      }
+      return new Error(error);
+    };
+    if (packet.qos === 2) {
+      return deny('QoS 2 is not supported', 'QoS 2 is not supported by IoT Core (publish with QoS 0 or 1)');
     }
     const bytes = packet.payload.length;
     if (bytes > IOT.maxPayloadBytes) {
-      this.deps.stats.publishesDenied++;
-      session.reason = 'AUTHORIZATION_ERROR';
-      this.deps.events.emit('denied', {
-        clientId: session.clientId,
-        action: 'payload',
-        resource: packet.topic,
-        reason: `payload of ${bytes} bytes exceeds the ${IOT.maxPayloadBytes}-byte limit`,
-      });
-      return new Error('payload too large');
+      return deny(
+        'payload too large',
+        `payload of ${bytes} bytes exceeds the ${IOT.maxPayloadBytes}-byte limit`,
+      );
     }
     if (this.decide(session, 'iot:Publish', packet.topic)) return null;
-    this.deps.stats.publishesDenied++;
-    session.reason = 'AUTHORIZATION_ERROR';
-    return new Error(`not authorized to publish to ${packet.topic}`);
+    return deny(`not authorized to publish to ${packet.topic}`);
   }
 
   private onReady(client: Client): void {
