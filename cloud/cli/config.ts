@@ -8,8 +8,9 @@ import {
   ResourceNotFoundException,
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { assertTowerId, ConfigShadowStateSchema, SHADOW_NAMES } from '../../protocol/index.js';
+import { awsErrorLine, HELP_TO_STDOUT, parseFailureExitCode } from './program.js';
 
 export class ConfigCommandError extends Error {
   override name = 'ConfigCommandError';
@@ -197,11 +198,10 @@ interface ParsedSet {
 }
 
 function program(onSet: (p: ParsedSet) => void): Command {
-  const quiet = { writeOut: (s: string) => process.stdout.write(s), writeErr: () => {} };
   const p = new Command('towerwatch config')
     .description("Change a tower's thresholds and settings through its `config` shadow")
     .exitOverride()
-    .configureOutput(quiet);
+    .configureOutput(HELP_TO_STDOUT);
   p.command('set')
     .description("Merge <path>=<value> pairs into the desired state of the tower's config shadow")
     .argument('<towerId>', 'the tower (IoT thing name)')
@@ -215,7 +215,7 @@ function program(onSet: (p: ParsedSet) => void): Command {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', EXAMPLES)
     .exitOverride()
-    .configureOutput(quiet)
+    .configureOutput(HELP_TO_STDOUT)
     .action((towerId: string, assignments: string[], opts: ParsedSet['opts']) =>
       onSet({ towerId, assignments, opts }),
     );
@@ -233,10 +233,7 @@ export async function main(argv: string[]): Promise<number> {
       parsed = p;
     }).parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    if (e.exitCode === 0) return 0;
-    console.error(`towerwatch config: ${e.message.replace(/^error: /, '')} (usage: ${USAGE})`);
-    return 2;
+    return parseFailureExitCode(e, 'towerwatch config', `usage: ${USAGE}`);
   }
   if (!parsed) return 0;
   try {
@@ -264,13 +261,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function oneLine(e: unknown): string {
-  const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-  if (err.name === 'ConflictException')
+  if ((e as Error).name === 'ConflictException')
     return 'the config shadow changed while updating: run the command again';
-  if ((err as { code?: string }).code === 'ECONNREFUSED') {
-    return `${err.message}: nothing listens at --endpoint (is \`towerwatch local\` running?)`;
-  }
-  if (err.name === 'CredentialsProviderError')
-    return 'no AWS credentials: configure a profile or set AWS_PROFILE';
-  return (err.message ?? String(e)).split('\n')[0]!;
+  return awsErrorLine(e);
 }

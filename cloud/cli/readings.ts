@@ -5,11 +5,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { assertTowerId, SENSOR_ID_PATTERN } from '../../protocol/index.js';
 import { queryReadings } from '../data/readings.js';
 import type { StoredReading } from '../data/types.js';
 import { ENV, TABLE } from '../data/tables.js';
+import { awsErrorLine, HELP_TO_STDOUT, parseFailureExitCode } from './program.js';
 
 export class ReadingsCommandError extends Error {
   override name = 'ReadingsCommandError';
@@ -77,7 +78,6 @@ const USAGE =
   'towerwatch readings <towerId> --from <time> [--to <time>] [--sensor <id>] [--table <name>] [--endpoint <url>]';
 
 function program(onRun: (towerId: string, opts: Options) => void): Command {
-  const quiet = { writeOut: (s: string) => process.stdout.write(s), writeErr: () => {} };
   return new Command('towerwatch readings')
     .description("Print a tower's stored readings in a time range (oldest first)")
     .argument('<towerId>', 'the tower (IoT thing name)')
@@ -93,7 +93,7 @@ function program(onRun: (towerId: string, opts: Options) => void): Command {
       '\nExample:\n  towerwatch readings tower-0001 --from 2026-11-23T12:00Z --to 2026-11-23T13:00Z --sensor temp-cabinet --endpoint http://127.0.0.1:4567',
     )
     .exitOverride()
-    .configureOutput(quiet)
+    .configureOutput(HELP_TO_STDOUT)
     .action((towerId: string, opts: Options) => onRun(towerId, opts));
 }
 
@@ -104,10 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       parsed = { towerId, opts };
     }).parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    if (e.exitCode === 0) return 0;
-    console.error(`towerwatch readings: ${e.message.replace(/^error: /, '')} (usage: ${USAGE})`);
-    return 2;
+    return parseFailureExitCode(e, 'towerwatch readings', `usage: ${USAGE}`);
   }
   if (!parsed) return 0;
   try {
@@ -145,11 +142,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function oneLine(e: unknown): string {
-  const err = e as Error & { code?: string };
+  const err = e as Error;
   if (err.name === 'ResourceNotFoundException') return `${err.message} (check --table or $${ENV.tableName})`;
-  if (err.code === 'ECONNREFUSED')
-    return `${err.message}: nothing listens at --endpoint (is \`towerwatch local\` running?)`;
-  if (err.name === 'CredentialsProviderError')
-    return 'no AWS credentials: configure a profile or set AWS_PROFILE';
-  return (err.message ?? String(e)).split('\n')[0]!;
+  return awsErrorLine(e);
 }

@@ -2,7 +2,8 @@
  * `towerwatch cost` (also `npm run cost`): the monthly AWS bill of a fleet running towerwatch, side by
  * side with the same fleet built as the public tutorials build it (one message per reading).
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { HELP_TO_STDOUT, parseFailureExitCode } from '../cli/program.js';
 import { formatComparison, formatPrices } from './format.js';
 import { estimateMonthlyCost } from './model.js';
 import { PRICE_REGION, PRICES_AS_OF } from './prices.js';
@@ -66,14 +67,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the full breakdown as JSON')
     .option('--prices', 'print the unit price table and exit')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {} });
+    .configureOutput(HELP_TO_STDOUT);
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    if (e.exitCode === 0) return 0;
-    console.error(`towerwatch cost: ${e.message.replace(/^error: /, '')} (run 'towerwatch cost --help')`);
-    return 2;
+    return parseFailureExitCode(e, 'towerwatch cost', "run 'towerwatch cost --help'");
   }
   const o = program.opts<{
     towers: number;

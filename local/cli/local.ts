@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CERTS_DIR } from '../../certs-tool/index.js';
+import { parseFailureExitCode } from '../../cloud/cli/program.js';
 import { type Stack, STACK_DEFAULTS, STREAM_NAME, startStack } from '../stack/index.js';
 import { summaryLine } from '../stack/summary.js';
 import {
@@ -195,11 +196,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed') return 0;
-      console.error(`towerwatch local: ${e.message.replace(/^error: /, '')} (run towerwatch local --help)`);
-      return 2;
-    }
+    if (e instanceof CommanderError)
+      return parseFailureExitCode(e, 'towerwatch local', 'run towerwatch local --help');
     console.error(`towerwatch local: ${(e as Error).message.split('\n')[0]}`);
     return 2;
   }
