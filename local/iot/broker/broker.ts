@@ -15,6 +15,7 @@ import {
   commonNameOf,
   type RegistryView,
 } from './certs.js';
+import { listen } from '../../listen.js';
 import { connectedEvent, disconnectedEvent } from './lifecycle.js';
 
 export interface BrokerDeps {
@@ -112,13 +113,7 @@ export class MqttBroker {
       this.deps.stats.connectsRefused++;
       this.deps.events.emit('denied', { action: 'tls', reason: err.message });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, port, host);
     this.aedes = aedes;
     this.server = server;
     this.deps.registry.watch(() => this.dropInvalidSessions());

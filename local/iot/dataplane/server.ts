@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { IOT, validateTopicName } from '../../../protocol/index.js';
+import { listen } from '../../listen.js';
 import type { ShadowKey, ShadowReply, ShadowService } from '../shadow/index.js';
 
 /** What the data plane needs from the broker: a way to put messages on the bus. */
@@ -81,13 +82,7 @@ export class DataPlaneServer {
         sendError(res, e instanceof HttpError ? e : new HttpError(500, (e as Error).message));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, port, host);
     this.server = server;
     const address = server.address();
     if (typeof address !== 'object' || !address) throw new Error('data-plane server has no address');
