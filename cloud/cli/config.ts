@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-iot-data-plane';
 import { Command } from 'commander';
 import { assertTowerId, ConfigShadowStateSchema, SHADOW_NAMES } from '../../protocol/index.js';
-import { awsErrorLine, HELP_TO_STDOUT, parseFailureExitCode } from './program.js';
+import { awsErrorLine, cliClientConfig, HELP_TO_STDOUT, parseFailureExitCode } from './program.js';
 
 export class ConfigCommandError extends Error {
   override name = 'ConfigCommandError';
@@ -162,21 +162,8 @@ async function readDesired(
   }
 }
 
-const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
-
-/** The local data plane takes no signature, but the SDK insists on a region and credentials. */
 export function createClient(opts: { endpoint?: string; region?: string }): IoTDataPlaneClient {
-  const local = opts.endpoint !== undefined && LOOPBACK.test(opts.endpoint);
-  const region =
-    opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined);
-  if (!region) throw new ConfigCommandError('no AWS region: pass --region or set AWS_REGION');
-  return new IoTDataPlaneClient({
-    region,
-    ...(opts.endpoint && { endpoint: opts.endpoint }),
-    ...(local &&
-      !process.env.AWS_ACCESS_KEY_ID && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    maxAttempts: 2,
-  });
+  return new IoTDataPlaneClient(cliClientConfig(opts, ConfigCommandError));
 }
 
 const USAGE =

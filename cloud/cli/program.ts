@@ -26,3 +26,26 @@ export function awsErrorLine(e: unknown): string {
     return 'no AWS credentials: configure a profile or set AWS_PROFILE';
   return (err.message ?? String(e)).split('\n')[0]!;
 }
+
+const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+/**
+ * SDK client settings from a command's `--endpoint` and `--region`. A loopback endpoint (what
+ * `towerwatch local` prints) checks no signature, but the SDK insists on a region and credentials.
+ */
+export function cliClientConfig(
+  opts: { endpoint?: string; region?: string },
+  CommandError: new (message: string) => Error,
+) {
+  const local = opts.endpoint !== undefined && LOOPBACK.test(opts.endpoint);
+  const region =
+    opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined);
+  if (!region) throw new CommandError('no AWS region: pass --region or set AWS_REGION');
+  return {
+    region,
+    maxAttempts: 2,
+    ...(opts.endpoint && { endpoint: opts.endpoint }),
+    ...(local &&
+      !process.env.AWS_ACCESS_KEY_ID && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
+}

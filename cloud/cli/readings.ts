@@ -10,7 +10,7 @@ import { assertTowerId, SENSOR_ID_PATTERN } from '../../protocol/index.js';
 import { queryReadings } from '../data/readings.js';
 import type { StoredReading } from '../data/types.js';
 import { ENV, TABLE } from '../data/tables.js';
-import { awsErrorLine, HELP_TO_STDOUT, parseFailureExitCode } from './program.js';
+import { awsErrorLine, cliClientConfig, HELP_TO_STDOUT, parseFailureExitCode } from './program.js';
 
 export class ReadingsCommandError extends Error {
   override name = 'ReadingsCommandError';
@@ -43,25 +43,8 @@ export function formatReading(r: StoredReading): string {
   ].join('  ');
 }
 
-const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
-
-/** A local endpoint (the dynalite of `towerwatch local`) needs no real credentials. */
 export function createDocClient(opts: { endpoint?: string; region?: string }): DynamoDBDocumentClient {
-  const local = opts.endpoint !== undefined && LOOPBACK.test(opts.endpoint);
-  const region =
-    opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined);
-  if (!region) throw new ReadingsCommandError('no AWS region: pass --region or set AWS_REGION');
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region,
-      maxAttempts: 2,
-      ...(opts.endpoint && { endpoint: opts.endpoint }),
-      ...(local &&
-        !process.env.AWS_ACCESS_KEY_ID && {
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }),
-    }),
-  );
+  return DynamoDBDocumentClient.from(new DynamoDBClient(cliClientConfig(opts, ReadingsCommandError)));
 }
 
 interface Options {
