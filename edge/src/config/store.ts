@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigShadowState, ConfigShadowStateSchema } from '../../../protocol/index.js';
+import { writeFileAtomicSync } from '../buffer/atomic-file.js';
 
 export const APPLIED_CONFIG_FILE = 'config-shadow-applied.json';
 
@@ -33,11 +34,9 @@ export class AppliedConfigStore {
     return { version: Number(raw.version ?? 0), appliedAt: Number(raw.appliedAt ?? 0), overrides };
   }
 
-  /** Write-then-rename so a power cut leaves the old file or the new one, never half of one. */
+  /** fsync'd write-then-rename: without the fsync a power cut can leave the renamed file empty. */
   save(applied: AppliedConfig): void {
     mkdirSync(this.stateDir, { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(applied));
-    renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify(applied));
   }
 }
