@@ -1,12 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { setConfig } from '../../cloud/cli/config.js';
 import { type Consumers, startConsumers } from '../aws/consumers.js';
 import { localClientConfig } from '../aws/clients.js';
 import { startLocalAws } from '../aws/index.js';
-import type { RuleErrorPayload } from '../iot/index.js';
-import { localKinesisClient, SdkKinesisSink, startLocalIot, TOPIC_RULES_WITH } from './iot-rules.js';
+import { localKinesisClient, type RuleErrorPayload, SdkKinesisSink, startLocalIot } from '../iot/index.js';
+import { rulesWithLiveView } from './iot-rules.js';
 import { startStatusServer } from '../status/server.js';
 import { scheduleAnomalies } from './anomalies.js';
 import { startChaos } from './chaos.js';
@@ -46,7 +46,6 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
 
   await LocalFleet.provision(certsDir, options.towers);
   const aws = await startLocalAws({ ...(options.persist && { stateDir: join(dir, 'aws') }) });
-  const ruleErrors: RuleErrorPayload[] = [];
   let view: FleetView | undefined;
   let consumers: Consumers | undefined;
 
@@ -57,9 +56,15 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     dataPlanePort: options.dataPlanePort,
     streamName: STREAM_NAME,
     kinesis: new SdkKinesisSink(localKinesisClient(aws.kinesisEndpoint)),
-    rules: TOPIC_RULES_WITH((towerId, type, payload) => view?.onDeviceMessage(towerId, type, payload)),
-    errorSink: (payload) => {
-      ruleErrors.push(payload);
+    rules: rulesWithLiveView((towerId, type, payload) => view?.onDeviceMessage(towerId, type, payload)),
+    // The CDK app's error action writes the failed payload to S3; locally it goes to a directory.
+    errorSink: (payload: RuleErrorPayload) => {
+      const errorsDir = join(dir, 'rule-errors');
+      mkdirSync(errorsDir, { recursive: true });
+      writeFileSync(
+        join(errorsDir, `${Date.now()}-${payload.ruleName}-${payload.cloudwatchTraceId}.json`),
+        JSON.stringify(payload),
+      );
       log(`rule ${payload.ruleName} failed: ${payload.failures.map((f) => f.errorMessage).join('; ')}`);
     },
   });

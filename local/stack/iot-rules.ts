@@ -1,13 +1,11 @@
 import { TOPIC_RULES, type TopicRuleDefinition } from '../../protocol/index.js';
 import type { LocalTopicRule } from '../iot/index.js';
 
-export { localKinesisClient, SdkKinesisSink, startLocalIot } from '../iot/index.js';
-
 /**
  * The deployed rules plus one local-only rule that taps device messages for the live view. It only
  * reads (a callback action), so the rules under test are exactly the ones the CDK app deploys.
  */
-export function TOPIC_RULES_WITH(
+export function rulesWithLiveView(
   onDeviceMessage: (towerId: string, type: string, payload: unknown) => void,
 ): (TopicRuleDefinition | LocalTopicRule)[] {
   return [
