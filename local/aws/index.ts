@@ -1,17 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
-import kinesalite from 'kinesalite';
 import { TABLE } from '../../cloud/data/tables.js';
 import { systemClock } from '../../cloud/functions/shared/types.js';
 import { ALERT_TOPIC_NAME, createLocalClients, LOCAL_REGION } from './clients.js';
 import { ensureStream, ensureTable } from './resources.js';
-import { closeServer, listenLoopback } from './servers.js';
+import { startEmulatorsInProcess, startEmulatorsInWorker } from './emulators.js';
 import { startLocalSns } from './sns.js';
 import type { LocalAws, LocalAwsOptions } from './types.js';
 
 /**
- * Kinesis (kinesalite) and DynamoDB (dynalite) in this process on loopback ports, plus the SNS sink.
+ * Kinesis (kinesalite) and DynamoDB (dynalite) on loopback ports (in this thread, or with `isolate` in a
+ * worker thread), plus the SNS sink.
  * In memory unless `stateDir` is given (then LevelDB files under `<stateDir>/kinesis` and `/dynamodb`).
  */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -24,23 +23,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
   const kinesisPath = dir('kinesis');
   const dynamoPath = dir('dynamodb');
-  const kinesisServer = kinesalite({
-    createStreamMs: 0,
-    deleteStreamMs: 0,
-    updateStreamMs: 0,
-    shardLimit: 64,
-    ...(kinesisPath && { path: kinesisPath }),
-  });
-  const dynamoServer = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(dynamoPath && { path: dynamoPath }),
-  });
-  const [kinesisEndpoint, dynamodbEndpoint] = await Promise.all([
-    listenLoopback(kinesisServer),
-    listenLoopback(dynamoServer),
-  ]);
+  const paths = {
+    ...(kinesisPath && { kinesisPath }),
+    ...(dynamoPath && { dynamoPath }),
+  };
+  const emulators = await (options.isolate ? startEmulatorsInWorker : startEmulatorsInProcess)(paths);
+  const { kinesisEndpoint, dynamodbEndpoint } = emulators;
   const sns = await startLocalSns({
     print: options.printSns ?? false,
     ...(options.snsForwardUrl && { forwardUrl: options.snsForwardUrl }),
@@ -70,7 +58,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     },
     async stop() {
       for (const c of Object.values(clients)) c.destroy();
-      await Promise.all([closeServer(kinesisServer), closeServer(dynamoServer), sns.stop()]);
+      await Promise.all([emulators.stop(), sns.stop()]);
     },
   };
 }

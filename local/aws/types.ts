@@ -9,6 +9,8 @@ export interface LocalAwsOptions {
   /** Kinesis and DynamoDB data live under this directory; in memory when absent. */
   stateDir?: string;
   clock?: Clock;
+  /** Run kinesalite and dynalite in a worker thread, off this event loop (the local stack does). */
+  isolate?: boolean;
   /** Print every SNS publish to stdout. */
   printSns?: boolean;
   /** POST every SNS publish as JSON to this URL. */

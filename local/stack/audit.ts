@@ -63,18 +63,29 @@ export interface FleetAudit {
   duplicated: number;
 }
 
-/** Drains the fleet and compares what every tower sampled with what DynamoDB returns for it. */
-export async function auditFleet(stack: Stack, timeoutMs = 120_000): Promise<FleetAudit> {
-  await drainFleet(stack, timeoutMs).catch(() => undefined);
+/** Compares what each tower sampled with what DynamoDB returns for it. */
+export async function auditReadings(
+  stack: Stack,
+  sampledByTower: Record<string, number>,
+): Promise<FleetAudit> {
   let sampled = 0;
   let stored = 0;
   let duplicated = 0;
-  for (const tower of stack.fleet.running()) {
-    const readings = await storedReadings(stack, tower.towerId);
+  for (const [towerId, count] of Object.entries(sampledByTower)) {
+    const readings = await storedReadings(stack, towerId);
     const doubled = duplicates(readings).length;
-    sampled += tower.monitor.stats().readings;
+    sampled += count;
     stored += readings.length - doubled;
     duplicated += doubled;
   }
   return { sampled, stored, lost: Math.max(0, sampled - stored), duplicated };
+}
+
+/** Drains the in-process fleet, then audits every tower. */
+export async function auditFleet(stack: Stack, timeoutMs = 120_000): Promise<FleetAudit> {
+  await drainFleet(stack, timeoutMs).catch(() => undefined);
+  return auditReadings(
+    stack,
+    Object.fromEntries(stack.fleet.running().map((t) => [t.towerId, t.monitor.stats().readings])),
+  );
 }

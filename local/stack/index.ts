@@ -45,7 +45,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
   mkdirSync(dir, { recursive: true });
 
   await LocalFleet.provision(certsDir, options.towers);
-  const aws = await startLocalAws({ ...(options.persist && { stateDir: join(dir, 'aws') }) });
+  const aws = await startLocalAws({ isolate: true, ...(options.persist && { stateDir: join(dir, 'aws') }) });
   let view: FleetView | undefined;
   let consumers: Consumers | undefined;
 
@@ -124,7 +124,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
   }, 2000);
   configPoll.unref();
 
-  await fleet.startAll();
+  if (options.startFleet !== false) await fleet.startAll();
   await waitFor(() => fleet.running().every((t) => t.stats().connected), 30_000);
   const startupMs = Date.now() - startedAt;
 

@@ -20,6 +20,8 @@ export interface StackOptions {
   dataPlanePort: number;
   /** Status page port (0: any free port). */
   statusPort: number;
+  /** Start the simulated towers in this process (a benchmark may run them elsewhere). Default true. */
+  startFleet?: boolean;
   /** Inject anomalies on a schedule so alerts appear within the first minute. */
   anomalies: boolean;
   /** Restart the broker and kill towers at random. */
