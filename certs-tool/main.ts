@@ -258,9 +258,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--dry-run', 'print the calls without sending them')
     .option('--without-ca', 'register the certificate without its CA (RegisterCertificateWithoutCA)')
+    .option('--greengrass', 'the tower is a Greengrass core device: also attach the Greengrass core policy')
     .addOption(dirOption())
     .action(
-      async (towerId: string, o: { dir: string; region?: string; dryRun?: boolean; withoutCa?: boolean }) => {
+      async (
+        towerId: string,
+        o: { dir: string; region?: string; dryRun?: boolean; withoutCa?: boolean; greengrass?: boolean },
+      ) => {
         const region = o.region ?? process.env['AWS_REGION'];
         if (!region && !o.dryRun)
           throw new CertsToolError('no AWS region', 'pass --region or set AWS_REGION');
@@ -276,6 +280,7 @@ function buildProgram(setExit: (code: number) => void): Command {
           towerId,
           dryRun: o.dryRun === true,
           withoutCa: o.withoutCa === true,
+          greengrass: o.greengrass === true,
           log: (line) => console.log(line),
         });
         iot.destroy();

@@ -30,6 +30,8 @@ export interface RegisterTowerOptions {
   dryRun?: boolean;
   /** register the device certificate alone (RegisterCertificateWithoutCA, multi-account mode) */
   withoutCa?: boolean;
+  /** the tower is a Greengrass core device: also attach the Greengrass core policy */
+  greengrass?: boolean;
   log?: (line: string) => void;
 }
 
@@ -198,16 +200,19 @@ export async function registerTower(opts: RegisterTowerOptions): Promise<Registe
   ).catch((e) => {
     throw wrap('AttachThingPrincipal', e);
   });
-  const policy = { policyName: FLEET.towerPolicyName, target: principal };
-  await call('AttachPolicy', policy, () => opts.iot.send(new AttachPolicyCommand(policy))).catch((e) => {
-    if (isAws(e, 'ResourceNotFoundException')) {
-      throw new CertsToolError(
-        `IoT policy ${FLEET.towerPolicyName} does not exist in this account and region`,
-        'deploy the CDK app first (npx cdk deploy)',
-      );
-    }
-    throw wrap('AttachPolicy', e);
-  });
+  const policies = [FLEET.towerPolicyName, ...(opts.greengrass ? [FLEET.greengrassCorePolicyName] : [])];
+  for (const policyName of policies) {
+    const policy = { policyName, target: principal };
+    await call('AttachPolicy', policy, () => opts.iot.send(new AttachPolicyCommand(policy))).catch((e) => {
+      if (isAws(e, 'ResourceNotFoundException')) {
+        throw new CertsToolError(
+          `IoT policy ${policyName} does not exist in this account and region`,
+          'deploy the CDK app first (npx cdk deploy)',
+        );
+      }
+      throw wrap('AttachPolicy', e);
+    });
+  }
   const group = { thingGroupName: FLEET.thingGroupName };
   const found = await tolerate(
     'DescribeThingGroup',

@@ -133,6 +133,25 @@ describe('registerTower', () => {
     expect(r.certificateArn).toBeNull();
   });
 
+  it('--greengrass also attaches the Greengrass core policy, and names it when it is missing', async () => {
+    iotMock.on(DescribeCACertificateCommand).resolves({});
+    iotMock.on(RegisterCertificateCommand).resolves({ certificateArn: ARN });
+    iotMock.on(DescribeThingGroupCommand).rejects(notFound());
+    await registerTower({ iot, dir, towerId: 'tower-1', greengrass: true });
+    expect(iotMock.commandCalls(AttachPolicyCommand).map((c) => c.args[0].input)).toEqual([
+      { policyName: FLEET.towerPolicyName, target: ARN },
+      { policyName: FLEET.greengrassCorePolicyName, target: ARN },
+    ]);
+
+    iotMock.reset();
+    iotMock.on(DescribeCACertificateCommand).resolves({});
+    iotMock.on(RegisterCertificateCommand).resolves({ certificateArn: ARN });
+    iotMock.on(AttachPolicyCommand, { policyName: FLEET.greengrassCorePolicyName }).rejects(notFound());
+    await expect(registerTower({ iot, dir, towerId: 'tower-1', greengrass: true })).rejects.toThrow(
+      `IoT policy ${FLEET.greengrassCorePolicyName} does not exist`,
+    );
+  });
+
   it('without a CA uses RegisterCertificateWithoutCA', async () => {
     iotMock.on(RegisterCertificateWithoutCACommand).resolves({ certificateArn: ARN });
     iotMock.on(DescribeThingGroupCommand).rejects(notFound());
