@@ -26,14 +26,16 @@ export function startChaos(options: ChaosOptions): () => void {
       options.log(`chaos: broker down for ${(downMs / 1000).toFixed(0)} s`);
       await options.iot.stop();
       await new Promise((r) => setTimeout(r, downMs));
-      if (!stopped) await options.iot.start();
+      if (stopped) return;
+      await options.iot.start();
       options.log('chaos: broker back');
     } else {
       const towerId = options.fleet.ids[Math.floor(random() * options.fleet.ids.length)]!;
       options.log(`chaos: killing ${towerId}`);
       await options.fleet.stop(towerId);
       await new Promise((r) => setTimeout(r, 2000 + Math.round(random() * 5000)));
-      if (!stopped) await options.fleet.start(towerId);
+      if (stopped) return;
+      await options.fleet.start(towerId);
       options.log(`chaos: ${towerId} restarted`);
     }
   };

@@ -53,6 +53,7 @@ class TotalRate {
 export interface PipelineProbe {
   readingsStored(): number;
   quarantined(): number;
+  alertsSuppressed(): number;
   streamLagMs(): number;
   backlogMessages(): number;
 }
@@ -179,6 +180,7 @@ export class FleetView {
       readingsStored: stored,
       alertsRaised: this.alertsRaised,
       alertsNotified: this.alertsNotified,
+      alertsSuppressed: this.probe.alertsSuppressed(),
       streamLagMs: this.probe.streamLagMs(),
       backlogMessages: this.probe.backlogMessages(),
       quarantined: this.probe.quarantined(),

@@ -26,6 +26,7 @@ function probeOf(consumers: () => Consumers | undefined, fleet: LocalFleet): Pip
       metric('telemetry-writer', 'RecordsQuarantined') +
       metric('alert-notifier', 'RecordsQuarantined') +
       metric('twin-updater', 'RecordsQuarantined'),
+    alertsSuppressed: () => metric('alert-notifier', 'AlertsSuppressed'),
     streamLagMs: () => consumers()?.stats().mappings['telemetry-writer']?.iteratorAgeMs ?? 0,
     backlogMessages: () => fleet.running().reduce((n, t) => n + t.stats().buffer.depthMessages, 0),
   };
@@ -119,8 +120,18 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
       },
     },
   });
+  let lastRefreshError = '';
   const configPoll = setInterval(() => {
-    fleetView.refreshConfig(dataPlane).catch((e: Error) => log(`config shadow refresh: ${e.message}`));
+    fleetView
+      .refreshConfig(dataPlane)
+      .then(() => {
+        lastRefreshError = '';
+      })
+      .catch((e: Error) => {
+        // Once per distinct failure: while the broker is down (--chaos) every poll would fail alike.
+        if (e.message !== lastRefreshError) log(`config shadow refresh: ${e.message}`);
+        lastRefreshError = e.message;
+      });
   }, 2000);
   configPoll.unref();
 

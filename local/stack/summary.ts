@@ -9,7 +9,7 @@ export function summaryLine(c: PipelineCounters, towers: number, elapsedMs: numb
   return [
     `[${clock}] towers ${c.towersOnline}/${towers} online`,
     `readings/s in ${n(c.readingsInPerSec)} stored ${n(c.readingsStoredPerSec)} (${n(c.readingsStored)} total)`,
-    `alerts ${c.alertsRaised} raised ${c.alertsNotified} notified`,
+    `alerts ${c.alertsRaised} raised ${c.alertsNotified} notified${c.alertsSuppressed ? ` (${c.alertsSuppressed} held back as repeats)` : ''}`,
     `stream lag ${n(c.streamLagMs)} ms`,
     `backlog ${n(c.backlogMessages)} msgs`,
     ...(c.quarantined ? [`quarantined ${c.quarantined}`] : []),

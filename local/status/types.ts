@@ -24,6 +24,8 @@ export interface PipelineCounters {
   readingsStored: number;
   alertsRaised: number;
   alertsNotified: number;
+  /** Raises the notifier held back as repeats inside its suppression window. */
+  alertsSuppressed: number;
   streamLagMs: number;
   backlogMessages: number;
   quarantined: number;
