@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { startTypeScriptWorker } from '../local/worker.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import { initCa, issueDeviceCertificate, issueServerCertificate } from '../certs-tool/index.js';
 import { MemoryKinesisSink, startLocalIot } from '../local/iot/index.js';
@@ -102,9 +103,7 @@ export async function run(): Promise<BenchResult> {
     streamName: 'bench',
   });
   const job: ClientJob = { mqttUrl: iot.mqttUrl, certsDir, towers };
-  // The worker runs this same TypeScript file, so it registers tsx's loader first, as bin/ does.
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: job });
+  const worker = startTypeScriptWorker(import.meta.url, job);
   const messages: string[] = [];
   const waitMessage = (m: string) =>
     new Promise<void>((resolve, reject) => {

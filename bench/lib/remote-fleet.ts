@@ -1,4 +1,5 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../../local/worker.js';
 import { type FleetOptions, LocalFleet } from '../../local/stack/fleet.js';
 
 /**
@@ -26,9 +27,7 @@ export class RemoteFleet {
   }
 
   static async start(options: FleetOptions): Promise<RemoteFleet> {
-    // The worker runs this same TypeScript file, so it registers tsx's loader first, as bin/ does.
-    const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-    const fleet = new RemoteFleet(new Worker(boot, { eval: true, workerData: options }));
+    const fleet = new RemoteFleet(startTypeScriptWorker(import.meta.url, options));
     await fleet.next('ready');
     return fleet;
   }

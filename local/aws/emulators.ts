@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../worker.js';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import { closeServer, listenLoopback } from './servers.js';
@@ -53,9 +54,7 @@ export async function startEmulatorsInProcess(paths: EmulatorPaths): Promise<Emu
  * up to a second under load (the AWS services, like towers, are other machines, not our loop).
  */
 export async function startEmulatorsInWorker(paths: EmulatorPaths): Promise<Emulators> {
-  // The worker runs this same TypeScript file, so it registers tsx's loader first, as bin/ does.
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: paths });
+  const worker = startTypeScriptWorker(import.meta.url, paths);
   const ready = await new Promise<{ kinesisEndpoint: string; dynamodbEndpoint: string }>(
     (resolve, reject) => {
       worker.once('message', resolve);
