@@ -1,6 +1,6 @@
 // `npm run build:edge`: the Greengrass component artifact without gdk. esbuild bundles the component
-// (minified, with a source map) into one CommonJS file; aws-crt's native binary (used only by the
-// Greengrass IPC transport) ships for linux x64 and arm64; everything is zipped into
+// (minified, with a source map) into one CommonJS file with no native code (the IPC and MQTT clients
+// are pure JavaScript, so one artifact runs on any Linux CPU Node runs on); it is zipped into
 // dist/edge/towerwatch-edge.zip next to dist/edge/recipe.yaml with the version filled in.
 // `--gdk` also writes the greengrass-build/ layout gdk's custom build expects; `--bucket` fills the
 // artifact URI for `aws greengrassv2 create-component-version`.
@@ -13,9 +13,6 @@ import { FLEET } from '../protocol/index.js';
 import { ARTIFACT, renderRecipe } from './src/component/recipe.js';
 
 const ROOT = join(import.meta.dirname, '..');
-/** aws-crt publishes these prebuilt; the direct MQTT transport needs none (32-bit ARM runs it). */
-const CRT_PLATFORMS = ['linux-x64-glibc', 'linux-arm64-glibc'] as const;
-const CRT_BINARY = 'aws-crt-nodejs.node';
 
 export interface BuildResult {
   zipPath: string;
@@ -45,10 +42,6 @@ export async function buildEdge(
     sourcemap: true,
     // Optional native dependency of modbus-serial (Modbus RTU); see the README.
     external: ['serialport'],
-    // aws-crt looks for its binary beside its own files; in the bundle it is told where the shipped one is.
-    banner: {
-      js: `process.env.AWS_CRT_NODEJS_BINARY_ABSOLUTE_PATH??=require("path").join(__dirname,"aws-crt",process.platform+"-"+process.arch+"-glibc","${CRT_BINARY}");`,
-    },
     logLevel: 'warning',
   });
 
@@ -56,10 +49,6 @@ export async function buildEdge(
     [ARTIFACT.bundle]: readFileSync(join(stage, ARTIFACT.bundle)),
     [`${ARTIFACT.bundle}.map`]: readFileSync(join(stage, `${ARTIFACT.bundle}.map`)),
   };
-  const crtBin = join(ROOT, 'node_modules', 'aws-crt', 'dist', 'bin');
-  for (const platform of CRT_PLATFORMS) {
-    files[`aws-crt/${platform}/${CRT_BINARY}`] = readFileSync(join(crtBin, platform, CRT_BINARY));
-  }
   const zipPath = join(outDir, ARTIFACT.zip);
   writeFileSync(zipPath, zipSync(files, { level: 9 }));
   rmSync(stage, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { EdgeConfig } from '../../protocol/index.js';
 import { loadEdgeConfig, stderrLogger } from './config/index.js';
 import { type EdgeHandle, runsUnderGreengrass, startEdge } from './component/index.js';
+import { IpcTransport } from './transport/ipc/index.js';
 
 const USAGE_NOTE = `
 Runs the towerwatch edge component: reads the tower's sensors, detects trouble, buffers on disk and
@@ -66,7 +67,6 @@ export async function main(argv: string[]): Promise<number> {
  * component in-process when a deployment changes its configuration.
  */
 async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
-  const { IpcTransport } = await import('./transport/ipc/index.js');
   const control = new IpcTransport();
   control.start();
   await waitConnected(control, 30_000);

@@ -5,6 +5,7 @@ import { Delivery } from '../delivery/index.js';
 import { createTowerMonitor, type TowerMonitor } from '../monitor/index.js';
 import { type ConfigShadowPort, systemClock } from '../ports.js';
 import { TopicConfigShadow, type Transport } from '../transport/index.js';
+import { IpcConfigShadow, IpcTransport } from '../transport/ipc/index.js';
 import { createTransport } from './select-transport.js';
 import { StatusReporter } from './status-reporter.js';
 import type { EdgeHandle, EdgeStats, StartEdgeOptions } from './types.js';
@@ -13,11 +14,8 @@ export { createTransport, runsUnderGreengrass } from './select-transport.js';
 export { DEFAULT_STATUS_INTERVAL_MS, StatusReporter } from './status-reporter.js';
 export type { EdgeHandle, EdgeStats, StartEdgeOptions } from './types.js';
 
-async function configShadowFor(transport: Transport, towerId: string): Promise<ConfigShadowPort> {
-  if (transport.kind === 'ipc') {
-    const { IpcConfigShadow, IpcTransport } = await import('../transport/ipc/index.js');
-    if (transport instanceof IpcTransport) return new IpcConfigShadow(transport, towerId);
-  }
+function configShadowFor(transport: Transport, towerId: string): ConfigShadowPort {
+  if (transport instanceof IpcTransport) return new IpcConfigShadow(transport, towerId);
   return new TopicConfigShadow(transport, towerId);
 }
 
@@ -68,7 +66,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeHandle> 
     config,
     sink: buffer,
     seq: buffer.seq,
-    shadow: await configShadowFor(transport, towerId),
+    shadow: configShadowFor(transport, towerId),
     clock,
     stateDir,
     logger,

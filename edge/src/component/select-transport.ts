@@ -5,18 +5,13 @@ import {
   type Transport,
   TransportConfigError,
 } from '../transport/index.js';
-
-const NUCLEUS_SOCKET_ENV = 'AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT';
+import { IpcTransport, NUCLEUS_SOCKET_ENV } from '../transport/ipc/index.js';
 
 export function runsUnderGreengrass(env: Record<string, string | undefined>): boolean {
   return Boolean(env[NUCLEUS_SOCKET_ENV]);
 }
 
-/**
- * `transport.kind`: `ipc` under Greengrass, `mqtt` for direct MQTT, `auto` picks by the nucleus
- * socket variable. The IPC module is loaded only when chosen: it pulls in aws-crt's native binary,
- * which the direct transport must run without (32-bit ARM).
- */
+/** `transport.kind`: `ipc` under Greengrass, `mqtt` for direct MQTT, `auto` picks by the nucleus socket variable. */
 export async function createTransport(
   config: EdgeConfig,
   env: Record<string, string | undefined> = process.env,
@@ -31,7 +26,6 @@ export async function createTransport(
         'run under Greengrass, or set transport.kind to mqtt with endpoint and certificate paths',
       );
     }
-    const { IpcTransport } = await import('../transport/ipc/index.js');
     return new IpcTransport();
   }
   return new MqttTransport(mqttOptionsFromPaths({ towerId: config.towerId, ...config.transport }));

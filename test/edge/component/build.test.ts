@@ -29,12 +29,9 @@ describe('npm run build:edge', () => {
 
     // Unzip where Greengrass would ({artifacts:decompressedPath}/<zip name>/), far from node_modules.
     const files = unzipSync(readFileSync(result.zipPath));
-    expect(Object.keys(files).sort()).toEqual([
-      'aws-crt/linux-arm64-glibc/aws-crt-nodejs.node',
-      'aws-crt/linux-x64-glibc/aws-crt-nodejs.node',
-      ARTIFACT.bundle,
-      `${ARTIFACT.bundle}.map`,
-    ]);
+    // No native code: the one bundle runs on any CPU (x86_64, arm64, 32-bit ARM).
+    expect(Object.keys(files).sort()).toEqual([ARTIFACT.bundle, `${ARTIFACT.bundle}.map`]);
+    expect(Buffer.from(files[ARTIFACT.bundle]!).toString()).not.toMatch(/aws-crt|\.node["']/);
     const unpacked = join(t.dir, 'artifacts', ARTIFACT.dir);
     for (const [name, bytes] of Object.entries(files)) {
       mkdirSync(dirname(join(unpacked, name)), { recursive: true });

@@ -1,3 +1,2 @@
-export { encodeFrame, FLAGS, FrameReader, MESSAGE_TYPE } from './frames.js';
 export { FakeNucleus } from './nucleus.js';
-export type { InjectedError, RecordedPublish, ShadowRecord } from './types.js';
+export type { InjectedError, ReceivedFrame, RecordedPublish, ShadowRecord } from './types.js';

@@ -1,7 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { toUtf8 } from '@smithy/util-utf8';
-import { encodeFrame, FLAGS, FrameReader, headerValue, MESSAGE_TYPE } from './frames.js';
-import type { InjectedError, RecordedPublish, ShadowRecord } from './types.js';
+import {
+  encodeFrame,
+  type Frame,
+  FrameReader,
+  HEADER,
+  MESSAGE_FLAGS as FLAGS,
+  MESSAGE_TYPE,
+} from '../../../edge/src/transport/ipc/index.js';
+import type { InjectedError, ReceivedFrame, RecordedPublish, ShadowRecord } from './types.js';
 
 interface Stream {
   socket: Socket;
@@ -22,6 +28,8 @@ export class FakeNucleus {
   readonly published: RecordedPublish[] = [];
   readonly shadows = new Map<string, ShadowRecord>();
   readonly states: string[] = [];
+  /** Every frame a client sent, in order, for wire-format comparisons. */
+  readonly received: ReceivedFrame[] = [];
   configuration: Record<string, unknown> = {};
   /** When set, PublishToIoTCore waits for this before replying (simulates a slow or offline cloud link). */
   publishGate: Promise<void> | null = null;
@@ -100,11 +108,18 @@ export class FakeNucleus {
     const reader = new FrameReader();
     let authenticated = false;
     socket.on('data', (chunk) => {
-      for (const message of reader.push(chunk)) {
-        const type = headerValue(message, ':message-type');
-        const streamId = Number(headerValue(message, ':stream-id') ?? 0);
+      let frames: Frame[];
+      try {
+        frames = reader.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const message of frames) {
+        this.received.push({ ...message, payload: message.payload.toString() });
+        const { type, streamId } = message;
         if (type === MESSAGE_TYPE.connect) {
-          const { authToken } = JSON.parse(toUtf8(message.body) || '{}') as { authToken?: string };
+          const { authToken } = JSON.parse(message.payload.toString() || '{}') as { authToken?: string };
           authenticated = authToken === this.authToken;
           if (authenticated) this.connections++;
           socket.write(
@@ -121,13 +136,13 @@ export class FakeNucleus {
           continue;
         }
         if (!authenticated || type !== MESSAGE_TYPE.applicationMessage) continue;
-        const operation = headerValue(message, 'operation');
+        const operation = message.headers[HEADER.operation];
         if (typeof operation !== 'string') {
           // A frame on an open stream without an operation: the client closing that stream.
           this.removeStream(socket, streamId);
           continue;
         }
-        const request = JSON.parse(toUtf8(message.body) || '{}') as Record<string, unknown>;
+        const request = JSON.parse(message.payload.toString() || '{}') as Record<string, unknown>;
         void this.handle(socket, streamId, operation.replace(/^aws\.greengrass#/, ''), request);
       }
     });
@@ -157,7 +172,7 @@ export class FakeNucleus {
     if (socket.destroyed) return;
     if ('error' in reply) {
       socket.write(
-        encodeFrame({
+        replyFrame({
           type: MESSAGE_TYPE.applicationError,
           flags: FLAGS.terminateStream,
           streamId,
@@ -176,7 +191,7 @@ export class FakeNucleus {
       operation,
     );
     socket.write(
-      encodeFrame({
+      replyFrame({
         type: MESSAGE_TYPE.applicationMessage,
         flags: streaming ? FLAGS.none : FLAGS.terminateStream,
         streamId,
@@ -269,7 +284,21 @@ export class FakeNucleus {
   private send(socket: Socket, streamId: number, shape: string, body: unknown): void {
     if (socket.destroyed) return;
     socket.write(
-      encodeFrame({ type: MESSAGE_TYPE.applicationMessage, flags: FLAGS.none, streamId, shape, body }),
+      replyFrame({ type: MESSAGE_TYPE.applicationMessage, flags: FLAGS.none, streamId, shape, body }),
     );
   }
+}
+
+/** A nucleus reply: the shape in `service-model-type`, a JSON body. */
+function replyFrame(input: { type: number; flags: number; streamId: number; shape: string; body: unknown }) {
+  return encodeFrame({
+    type: input.type,
+    flags: input.flags,
+    streamId: input.streamId,
+    headers: {
+      [HEADER.serviceModelType]: `aws.greengrass#${input.shape}`,
+      [HEADER.contentType]: 'application/json',
+    },
+    payload: JSON.stringify(input.body),
+  });
 }

@@ -15,3 +15,12 @@ export interface InjectedError {
   shape: 'UnauthorizedError' | 'ServiceError' | 'ResourceNotFoundError' | 'InvalidArgumentsError';
   message: string;
 }
+
+/** A frame as a client sent it, payload as text. */
+export interface ReceivedFrame {
+  type: number;
+  flags: number;
+  streamId: number;
+  headers: Record<string, string>;
+  payload: string;
+}

@@ -79,8 +79,8 @@ export function mqttOptionsFromPaths(config: MqttTransportPaths): MqttTransportO
 }
 
 /**
- * Direct MQTT 3.1.1 over mutual TLS with the pure-JavaScript `mqtt` client (runs where aws-crt has
- * no native build, such as 32-bit ARM). Every connection attempt is a fresh client, so a publish
+ * Direct MQTT 3.1.1 over mutual TLS with the pure-JavaScript `mqtt` client (no native code,
+ * so it runs on 32-bit ARM too). Every connection attempt is a fresh client, so a publish
  * that lost its connection is re-sent by the delivery loop in order, not replayed by the client's
  * own store ahead of newer alerts.
  */
