@@ -212,7 +212,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       ),
     )
     .addOption(new Option('--rootpath <path>', 'Greengrass root on the tower').default('/greengrass/v2'))
-    .addOption(new Option('--nucleus-version <v>', 'aws.greengrass.Nucleus version').default('2.14.0'))
+    .addOption(new Option('--nucleus-version <v>', 'aws.greengrass.Nucleus version').default('2.16.1'))
     .option('--out <dir>', 'bundle directory (default <dir>/greengrass/<towerId>)')
     .addOption(dirOption())
     .action(

@@ -102,8 +102,8 @@ export const GreengrassOptionsSchema = z.object({
   rootPath: z.string().startsWith('/', 'rootpath must be absolute').default('/greengrass/v2'),
   nucleusVersion: z
     .string()
-    .regex(/^\d+\.\d+\.\d+$/, 'nucleus version must look like 2.14.0')
-    .default('2.14.0'),
+    .regex(/^\d+\.\d+\.\d+$/, 'nucleus version must look like 2.16.1')
+    .default('2.16.1'),
   /** Where the bundle is written on this machine (default `<dir>/greengrass/<towerId>`). */
   outDir: z.string().optional(),
 });

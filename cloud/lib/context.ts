@@ -33,8 +33,8 @@ export const StackContextSchema = z
       .optional(),
     shadowManagerVersion: z
       .string()
-      .regex(/^\d+\.\d+\.\d+$/, 'must be major.minor.patch, e.g. 2.3.9')
-      .default('2.3.9'),
+      .regex(/^\d+\.\d+\.\d+$/, 'must be major.minor.patch, e.g. 2.3.12')
+      .default('2.3.12'),
     /** The account's IoT data endpoint for the twin updater; unset leaves the SDK's regional default. */
     iotDataEndpoint: z
       .url({ protocol: /^https$/, error: 'must be https://<id>-ats.iot.<region>.amazonaws.com' })

@@ -150,7 +150,7 @@ Manifests:
       () =>
         new EdgeComponent(stack, 'Edge', {
           distDir: tmp!,
-          shadowManagerVersion: '2.3.9',
+          shadowManagerVersion: '2.3.12',
           tokenExchangeRole: role,
         }),
     ).toThrow(/towerwatch-edge\.zip not found: run `npm run build:edge` first/);
@@ -168,7 +168,7 @@ Manifests:
         built++;
       },
       componentVersion: '1.0.0',
-      shadowManagerVersion: '2.3.9',
+      shadowManagerVersion: '2.3.12',
       tokenExchangeRole: role,
     });
     expect(built).toBe(1);

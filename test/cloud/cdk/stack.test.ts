@@ -480,7 +480,7 @@ describe('fleet and Greengrass', () => {
       Components: {
         [FLEET.componentName]: { ComponentVersion: COMPONENT_VERSION },
         'aws.greengrass.ShadowManager': {
-          ComponentVersion: '2.3.9',
+          ComponentVersion: '2.3.12',
           ConfigurationUpdate: { Merge: JSON.stringify(SHADOW_MANAGER_SYNC) },
         },
       },
