@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Alert, encodeMessage, type TelemetryBatch } from '../../../protocol/index.js';
 import type { Sink } from '../ports.js';
+import { DirLock } from './dir-lock.js';
 import { Lane } from './lane.js';
 import { PersistedSequence } from './sequence.js';
 import type { BufferOptions, BufferStats, LaneName } from './types.js';
@@ -16,6 +17,7 @@ export class DurableBuffer implements Sink {
   readonly alerts: Lane;
   readonly telemetryLane: Lane;
   private sequence: PersistedSequence | null = null;
+  private lock: DirLock | null = null;
   private droppedReadings = 0;
   private droppedMessages = 0;
 
@@ -47,9 +49,17 @@ export class DurableBuffer implements Sink {
       ...options,
     });
     mkdirSync(options.dir, { recursive: true });
-    await buffer.alerts.open();
-    const report = await buffer.telemetryLane.open();
-    buffer.sequence = new PersistedSequence(options.dir, report.maxSeq);
+    // Two writers would interleave segment files and hand out the same seq twice.
+    buffer.lock = await DirLock.acquire(options.dir);
+    try {
+      await buffer.alerts.open();
+      const report = await buffer.telemetryLane.open();
+      buffer.sequence = new PersistedSequence(options.dir, report.maxSeq);
+    } catch (e) {
+      await Promise.all([buffer.alerts.close(), buffer.telemetryLane.close()]).catch(() => {});
+      await buffer.lock.release();
+      throw e;
+    }
     buffer.enforceBudget();
     return buffer;
   }
@@ -106,5 +116,6 @@ export class DurableBuffer implements Sink {
   async close(): Promise<void> {
     await Promise.all([this.alerts.close(), this.telemetryLane.close()]);
     this.sequence?.release();
+    await this.lock?.release();
   }
 }

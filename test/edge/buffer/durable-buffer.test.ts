@@ -22,6 +22,15 @@ async function openBuffer(dir: string, extra: { maxBytes?: number; segmentBytes?
   return DurableBuffer.open({ dir, maxBytes: 64 * 1024 * 1024, fsyncWindowMs: 5, ...extra });
 }
 
+/**
+ * What a process death leaves: the kernel closes its files and frees its directory lock, but the
+ * clean release of the seq reservation never runs.
+ */
+async function dieWithoutRelease(buffer: DurableBuffer): Promise<void> {
+  await Promise.all([buffer.alerts.close(), buffer.telemetryLane.close()]);
+  await (buffer as unknown as { lock: { release(): Promise<void> } }).lock.release();
+}
+
 async function drainLane(buffer: DurableBuffer, lane: 'alerts' | 'telemetry') {
   const out = [];
   for (;;) {
@@ -69,7 +78,7 @@ describe('DurableBuffer', () => {
     cleanup = t.cleanup;
     const first = await openBuffer(t.dir);
     const seqs = Array.from({ length: 5 }, () => first.seq.next());
-    // No close(): the process "dies" with a reservation outstanding.
+    await dieWithoutRelease(first);
     const second = await openBuffer(t.dir);
     const next = second.seq.next();
     expect(next).toBeGreaterThan(Math.max(...seqs));
@@ -78,6 +87,24 @@ describe('DurableBuffer', () => {
     const third = await openBuffer(t.dir);
     expect(third.seq.next()).toBe(next + 1);
     await third.close();
+  });
+
+  it('refuses a second writer on the same directory, naming the holder, until the first closes', async () => {
+    const t = tempDir('lock');
+    cleanup = t.cleanup;
+    const first = await openBuffer(t.dir);
+    const refused = await openBuffer(t.dir).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toBe(
+      `buffer directory ${t.dir} is in use by another process (pid ${process.pid}) (stop that towerwatch edge, or give this one its own --state-dir)`,
+    );
+    // The refused open touched nothing: the holder keeps working.
+    const batch = makeBatch(TOWER, first.seq);
+    await first.telemetry(batch);
+    await first.close();
+    const second = await openBuffer(t.dir);
+    expect(second.seq.next()).toBe(batch.seq + 1);
+    await second.close();
   });
 
   it('recovers seq from the segments when the seq file is lost', async () => {
