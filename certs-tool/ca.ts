@@ -61,19 +61,19 @@ export async function initCa(dir: string, opts: InitCaOptions = {}): Promise<CaI
     throw e;
   }
   const id = certificateId(pem);
-  const registry = Registry.load(layout.root);
-  registry.upsert(
-    registryEntry({
-      root: layout.root,
-      cert,
-      certificateId: id,
-      certPath: layout.caCertPath,
-      kind: 'ca',
-      towerId: null,
-      now,
-    }),
+  Registry.update(layout.root, (registry) =>
+    registry.upsert(
+      registryEntry({
+        root: layout.root,
+        cert,
+        certificateId: id,
+        certPath: layout.caCertPath,
+        kind: 'ca',
+        towerId: null,
+        now,
+      }),
+    ),
   );
-  registry.save();
   return { caPath: layout.caCertPath, keyPath: layout.caKeyPath, certificateId: id };
 }
 

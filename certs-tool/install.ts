@@ -31,11 +31,15 @@ export interface InstallParams {
  * replaces it) is copied to the archive first, so its registry entry keeps pointing at a real file.
  */
 export function installDeviceCertificate(p: InstallParams): SignedCertificate & { keyPath: string } {
+  // Under the registry lock: two runs for one tower must not archive and replace the same files at once.
+  return Registry.update(certsLayout(p.dir).root, (registry) => install(registry, p));
+}
+
+function install(registry: Registry, p: InstallParams): SignedCertificate & { keyPath: string } {
   const layout = certsLayout(p.dir);
   const paths = layout.device(p.towerId);
   const certPem = `${p.cert.toString('pem')}\n`;
   const id = certificateId(certPem);
-  const registry = Registry.load(layout.root);
   const files: PendingFile[] = [];
   let certPath = paths.certPath;
   let caPath = paths.caPath;
@@ -84,6 +88,5 @@ export function installDeviceCertificate(p: InstallParams): SignedCertificate & 
       ...(p.replaces ? { replaces: p.replaces } : {}),
     }),
   );
-  registry.save();
   return { towerId: p.towerId, certPath, keyPath: paths.keyPath, caPath, certificateId: id };
 }

@@ -8,17 +8,17 @@ import type { DeviceCertificate, IssueOptions } from './types.js';
 /** Mark every certificate of the tower that is not yet revoked as REVOKED (a rotated-out one too). */
 export function revokeTower(dir: string, towerId: string, opts: { now?: Date } = {}): RegistryEntry[] {
   assertTowerId(towerId);
-  const registry = Registry.load(certsLayout(dir).root);
-  const live = registry.forTower(towerId).filter((c) => c.status !== 'REVOKED');
-  if (live.length === 0) {
-    throw new UnknownTowerError(
-      `tower ${towerId} has no certificate to revoke in ${registry.dir}`,
-      'check the tower id and --dir',
-    );
-  }
-  const revoked = live.map((c) => registry.setStatus(c.certificateId, 'REVOKED', opts.now));
-  registry.save();
-  return revoked.map((e) => ({ ...e }));
+  return Registry.update(certsLayout(dir).root, (registry) => {
+    const live = registry.forTower(towerId).filter((c) => c.status !== 'REVOKED');
+    if (live.length === 0) {
+      throw new UnknownTowerError(
+        `tower ${towerId} has no certificate to revoke in ${registry.dir}`,
+        'check the tower id and --dir',
+      );
+    }
+    const revoked = live.map((c) => registry.setStatus(c.certificateId, 'REVOKED', opts.now));
+    return revoked.map((e) => ({ ...e }));
+  });
 }
 
 export interface RotationResult {
@@ -66,8 +66,9 @@ export async function rotateTower(
   }
   const pending = current.replaces !== undefined && before.find(current.replaces)?.status === 'ACTIVE';
   if (opts.confirm && pending) {
-    const deactivated = deactivatePredecessors(before, towerId, current.certificateId, now);
-    before.save();
+    const deactivated = Registry.update(root, (registry) =>
+      deactivatePredecessors(registry, towerId, current.certificateId, now),
+    );
     return { issued: null, replaces: current.replaces!, deactivated };
   }
   const issued = await issueForTower(dir, towerId, {
@@ -77,9 +78,9 @@ export async function rotateTower(
   });
   let deactivated: string[] = [];
   if (opts.confirm) {
-    const after = Registry.load(root);
-    deactivated = deactivatePredecessors(after, towerId, issued.certificateId, now);
-    after.save();
+    deactivated = Registry.update(root, (registry) =>
+      deactivatePredecessors(registry, towerId, issued.certificateId, now),
+    );
   }
   return { issued, replaces: current.certificateId, deactivated };
 }
@@ -89,14 +90,15 @@ export async function rotateTower(
  * is a rotation successor, retires the certificates it replaced. Returns the ids retired.
  */
 export function recordCertificateUse(dir: string, certificateId: string, now = new Date()): string[] {
-  const registry = Registry.load(certsLayout(dir).root);
-  const entry = registry.find(certificateId);
-  if (entry?.status !== 'ACTIVE') return [];
-  registry.upsert({ ...entry, lastSeenAt: now.toISOString() });
-  const retired =
-    entry.replaces && entry.towerId
+  const root = certsLayout(dir).root;
+  // Most handshakes are by certificates already retired or unknown: no lock, no write.
+  if (!Registry.load(root).isActive(certificateId)) return [];
+  return Registry.update(root, (registry) => {
+    const entry = registry.find(certificateId);
+    if (entry?.status !== 'ACTIVE') return [];
+    registry.upsert({ ...entry, lastSeenAt: now.toISOString() });
+    return entry.replaces && entry.towerId
       ? deactivatePredecessors(registry, entry.towerId, certificateId, now)
       : [];
-  registry.save();
-  return retired;
+  });
 }

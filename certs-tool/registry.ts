@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { TowerIdSchema } from '../protocol/index.js';
+import { withFileLock } from './registry-lock.js';
 
 /**
  * The certificate registry: one JSON file in the certs-tool directory listing every certificate
@@ -46,6 +47,21 @@ export class Registry {
     private data: RegistryData,
   ) {}
 
+  /**
+   * Read, change and write the registry as one step that other processes wait for. `change` throwing
+   * leaves the file as it was.
+   */
+  static update<T>(dir: string, change: (registry: Registry) => T): T {
+    mkdirSync(dir, { recursive: true });
+    return withFileLock(join(dir, REGISTRY_FILE), () => {
+      const registry = Registry.load(dir);
+      const result = change(registry);
+      registry.save();
+      return result;
+    });
+  }
+
+  /** A snapshot for reading; changes go through `update`. */
   static load(dir: string): Registry {
     const file = join(dir, REGISTRY_FILE);
     let raw: string;
@@ -111,7 +127,7 @@ export class Registry {
   }
 
   /** Atomic: a crash leaves either the old or the new file, never half of one. */
-  save(): void {
+  private save(): void {
     const file = join(this.dir, REGISTRY_FILE);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;

@@ -55,22 +55,22 @@ export async function issueServerCertificate(
     { path: layout.server.certPath, content: certPem },
   ]);
   const id = certificateId(certPem);
-  const registry = Registry.load(layout.root);
-  for (const old of registry.entries.filter((e) => e.kind === 'server' && e.status === 'ACTIVE')) {
-    registry.setStatus(old.certificateId, 'INACTIVE', now);
-  }
-  registry.upsert(
-    registryEntry({
-      root: layout.root,
-      cert,
-      certificateId: id,
-      certPath: layout.server.certPath,
-      kind: 'server',
-      towerId: null,
-      now,
-    }),
-  );
-  registry.save();
+  Registry.update(layout.root, (registry) => {
+    for (const old of registry.entries.filter((e) => e.kind === 'server' && e.status === 'ACTIVE')) {
+      registry.setStatus(old.certificateId, 'INACTIVE', now);
+    }
+    registry.upsert(
+      registryEntry({
+        root: layout.root,
+        cert,
+        certificateId: id,
+        certPath: layout.server.certPath,
+        kind: 'server',
+        towerId: null,
+        now,
+      }),
+    );
+  });
   const { certPath, keyPath, caPath } = layout.server;
   return { certPath, keyPath, caPath, certificateId: id };
 }

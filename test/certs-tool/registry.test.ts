@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry, REGISTRY_FILE } from '../../certs-tool/registry.js';
+import { withFileLock } from '../../certs-tool/registry-lock.js';
+
+const WRITER = join(import.meta.dirname, 'fixtures', 'registry-writer.ts');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tw-registry-'));
+  dirs.push(d);
+  return d;
+}
+
+function runWriter(dir: string, writer: string, count: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, writer, String(count)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+}
+
+describe('registry updates', () => {
+  it('loses no update when several processes write at once', async () => {
+    const dir = tempDir();
+    const writers = ['a', 'b', 'c', 'd'];
+    const codes = await Promise.all(writers.map((w) => runWriter(dir, w, 25)));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const registry = Registry.load(dir);
+    expect(registry.entries).toHaveLength(100);
+    for (const w of writers) expect(registry.forTower(`tower-${w}`)).toHaveLength(25);
+  });
+
+  it('leaves the file as it was when the change throws, and frees the lock', () => {
+    const dir = tempDir();
+    Registry.update(dir, () => undefined);
+    expect(() =>
+      Registry.update(dir, (r) => {
+        r.upsert({ ...sampleEntry(), certificateId: 'f'.repeat(64) });
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(Registry.load(dir).entries).toEqual([]);
+    expect(Registry.update(dir, (r) => r.entries.length)).toBe(0);
+  });
+
+  it('takes over a lock left by a process that died holding it', () => {
+    const dir = tempDir();
+    const file = join(dir, REGISTRY_FILE);
+    mkdirSync(`${file}.lock`);
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.lock`, longAgo, longAgo);
+    expect(withFileLock(file, () => 'ran')).toBe('ran');
+  });
+
+  it('gives up on a held lock with the path to remove', () => {
+    const dir = tempDir();
+    const file = join(dir, REGISTRY_FILE);
+    mkdirSync(`${file}.lock`);
+    let clock = Date.now();
+    // Each look at the clock moves it 5 s: the 15 s wait runs out long before the lock could look stale.
+    const fastClock = () => (clock += 5_000);
+    expect(() => withFileLock(file, () => 'ran', fastClock)).toThrow(
+      `${file} is locked by another certs-tool run (if none is running, remove ${file}.lock and try again)`,
+    );
+  });
+});
+
+function sampleEntry() {
+  const at = new Date().toISOString();
+  return {
+    certificateId: '0'.repeat(64),
+    towerId: 'tower-x',
+    kind: 'device' as const,
+    status: 'ACTIVE' as const,
+    serial: '01',
+    notBefore: at,
+    notAfter: at,
+    certPath: 'devices/tower-x/cert.pem',
+    createdAt: at,
+    updatedAt: at,
+  };
+}
