@@ -13,21 +13,28 @@ const MAX_NOTIFICATIONS = 100;
 
 /**
  * Readings per second by the readings' own sample times. Batches arrive every few seconds, so
- * counting by arrival would swing between zero and a burst; sample times are spread evenly.
- * The window ends `lagMs` back, past the batching delay, so it only counts seconds that are complete.
+ * counting by arrival would swing between zero and a burst; sample times are spread evenly. The
+ * window ends where every active tower has reported (the oldest of their newest sample times), so
+ * it counts only complete seconds and shows a rate as soon as the first batches are in.
  */
 class SampleRate {
   private readonly buckets = new Map<number, number>();
+  private readonly newestByTower = new Map<string, number>();
   constructor(
     private readonly windowS = 30,
-    private readonly lagS = 12,
+    /** A tower whose newest sample is older than this has stopped sending and no longer holds the window back. */
+    private readonly activeMs = 60_000,
   ) {}
-  add(time: number, n = 1): void {
+  add(towerId: string, time: number): void {
     const s = Math.floor(time / 1000);
-    this.buckets.set(s, (this.buckets.get(s) ?? 0) + n);
+    this.buckets.set(s, (this.buckets.get(s) ?? 0) + 1);
+    if (time > (this.newestByTower.get(towerId) ?? 0)) this.newestByTower.set(towerId, time);
   }
   perSecond(now: number, since: number): number {
-    const end = Math.floor(now / 1000) - this.lagS;
+    const active = [...this.newestByTower.values()].filter((t) => t >= now - this.activeMs);
+    if (active.length === 0) return 0;
+    // The second holding the newest sample may still be filling: it ends the window, exclusive.
+    const end = Math.floor(Math.min(...active) / 1000);
     const start = Math.max(end - this.windowS, Math.floor(since / 1000));
     if (end <= start) return 0;
     let sum = 0;
@@ -108,7 +115,7 @@ export class FleetView {
       const tower = this.tower(towerId);
       for (const batch of decodeTelemetry(payload, true)) {
         for (const r of expandReadings(batch)) {
-          this.readingsIn.add(r.time);
+          this.readingsIn.add(towerId, r.time);
           const prev = tower.latest[r.sensorId];
           if (!prev || prev.time <= r.time) tower.latest[r.sensorId] = { value: r.value, time: r.time };
           if (r.value !== null) {

@@ -89,6 +89,31 @@ describe('FleetView', () => {
     expect(view.counters().readingsStoredPerSec).toBeCloseTo(8, 5);
   });
 
+  it('shows the input rate as soon as the first batches are in, counting only seconds every tower has sent', () => {
+    let now = T0;
+    const view = new FleetView(['t1', 't2'], probe(), () => now);
+    const send = (towerId: string, fromS: number, toS: number) => {
+      const readings: Reading[] = [];
+      for (let s = fromS; s < toS; s++) {
+        for (let k = 0; k < 4; k++) readings.push({ sensorId: `s${k}`, time: T0 + s * 1000, value: k });
+      }
+      for (const b of packReadings(readings, { towerId, firstSeq: fromS, sentAt: now })) {
+        view.onDeviceMessage(towerId, 'telemetry', b);
+      }
+    };
+    now = T0 + 10_500;
+    send('t1', 0, 10);
+    // t2 has sent nothing yet: only t1 counts, 4 a second over its complete seconds.
+    expect(view.counters().readingsInPerSec).toBeCloseTo(4, 5);
+    send('t2', 0, 5);
+    // Up to second 4 both towers are complete: 8 a second; t1's seconds 5-9 wait for t2.
+    expect(view.counters().readingsInPerSec).toBeCloseTo(8, 5);
+    // A tower silent for over a minute stops holding the window back.
+    now = T0 + 66_000;
+    send('t1', 10, 65);
+    expect(view.counters().readingsInPerSec).toBeCloseTo(4, 5);
+  });
+
   it('counts notifications and the pipeline figures from its probe', () => {
     const view = new FleetView(
       ['t1'],
