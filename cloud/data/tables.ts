@@ -1,3 +1,5 @@
+import type { RuleTargetFunction } from '../../protocol/index.js';
+
 /**
  * The DynamoDB table and the Lambda wiring of the three consumers, as plain data: the CDK app
  * deploys from these and `local/aws` creates the same table from them, so the two cannot drift.
@@ -106,6 +108,17 @@ const KINESIS_MAPPING = {
   startingPosition: 'TRIM_HORIZON',
 } as const satisfies EventSourceSettings;
 
+/**
+ * Asynchronous invocation (what an IoT rule's Lambda action makes), as Lambda's EventInvokeConfig:
+ * retries after a function error, the oldest event still worth running, then the on-failure destination.
+ */
+export interface AsyncInvokeSettings {
+  /** 0-2; Lambda waits about 1 min before the first retry and 2 min before the second. */
+  readonly maximumRetryAttempts: number;
+  /** 60-21600 s. */
+  readonly maximumEventAgeSeconds: number;
+}
+
 export interface FunctionDefinition {
   /** Handler file relative to the package root. */
   readonly entry: string;
@@ -120,6 +133,8 @@ export interface FunctionDefinition {
   readonly snsPublish?: boolean;
   /** Schedule for scheduled entries (EventBridge rate expression). */
   readonly schedule?: string;
+  /** Set for a function an IoT rule invokes directly (`protocol/rules.ts`). */
+  readonly asyncInvoke?: AsyncInvokeSettings;
 }
 
 const COMMON_ENV = [ENV.tableName, ENV.serviceName, ENV.metricsNamespace] as const;
@@ -146,6 +161,9 @@ export const FUNCTIONS = {
     env: [...COMMON_ENV, ENV.alertTopicArn, ENV.offlineGraceMs, ENV.suppressionWindowMs],
     // Alerts are few and urgent: a batching window would add its whole length to every alert's latency.
     eventSource: { ...KINESIS_MAPPING, maxBatchingWindowMs: 0 },
+    // The alert rule also invokes it directly. Both retries fit in the event age; past it the stream
+    // has long delivered the same alert, so an older direct event is not worth running.
+    asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 300 },
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     snsPublish: true,
   },
@@ -160,3 +178,8 @@ export const FUNCTIONS = {
   },
 } as const satisfies Record<string, FunctionDefinition>;
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** The function behind each name an IoT rule's Lambda action uses in `protocol/rules.ts`. */
+export const RULE_TARGETS = {
+  'alert-notifier': 'alertNotifier',
+} as const satisfies Record<RuleTargetFunction, FunctionName>;

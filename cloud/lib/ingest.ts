@@ -1,10 +1,17 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { TOPIC_RULES, type TopicRuleDefinition } from '../../protocol/index.js';
+import {
+  type RuleTargetFunction,
+  ruleActions,
+  TOPIC_RULES,
+  type TopicRuleAction,
+  type TopicRuleDefinition,
+} from '../../protocol/index.js';
 
 export interface IngestProps {
   readonly retentionHours: number;
@@ -15,12 +22,15 @@ export interface IngestProps {
 }
 
 /**
- * IoT Core → Kinesis: one stream, and one topic rule per message type with exactly the SQL that
- * `protocol/rules.ts` defines (the local rules engine runs the same text).
+ * IoT Core → Kinesis: one stream, and one topic rule per message type with exactly the SQL and the
+ * actions that `protocol/rules.ts` defines (the local rules engine runs the same). A rule's Lambda
+ * action needs its function, which is created after the stream it reads: `invokeFromRules` supplies
+ * it, and synth fails while one is missing.
  */
 export class Ingest extends Construct {
   readonly stream: kinesis.Stream;
   readonly rules: ReadonlyArray<{ definition: TopicRuleDefinition; rule: iot.CfnTopicRule }>;
+  private readonly targets = new Map<RuleTargetFunction, lambda.IFunction>();
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
@@ -55,15 +65,10 @@ export class Ingest extends Construct {
           sql: definition.sql,
           awsIotSqlVersion: definition.sqlVersion,
           ruleDisabled: false,
-          actions: [
-            {
-              kinesis: {
-                streamName: this.stream.streamName,
-                partitionKey: definition.partitionKey,
-                roleArn: role.roleArn,
-              },
-            },
-          ],
+          actions: Lazy.any({
+            produce: () =>
+              ruleActions(definition).map((action) => this.renderAction(definition, action, role)),
+          }),
           errorAction: {
             s3: {
               bucketName: props.ruleErrorBucket.bucketName,
@@ -74,6 +79,47 @@ export class Ingest extends Construct {
         },
       }),
     }));
+  }
+
+  /**
+   * Gives the rules whose definition invokes `name` their Lambda action on `fn`, and lets IoT invoke
+   * `fn` from exactly those rules (SourceArn) in this account (SourceAccount).
+   */
+  invokeFromRules(name: RuleTargetFunction, fn: lambda.IFunction): void {
+    if (this.targets.has(name)) throw new Error(`${name} is already the target of its rules`);
+    this.targets.set(name, fn);
+    for (const { definition, rule } of this.rules) {
+      if (!ruleActions(definition).some((a) => a.kind === 'lambda' && a.function === name)) continue;
+      fn.addPermission(`${ruleConstructId(definition.name)}Invoke`, {
+        principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        sourceArn: rule.attrArn,
+        sourceAccount: Stack.of(this).account,
+      });
+    }
+  }
+
+  private renderAction(
+    definition: TopicRuleDefinition,
+    action: TopicRuleAction,
+    role: iam.IRole,
+  ): iot.CfnTopicRule.ActionProperty {
+    if (action.kind === 'kinesis') {
+      return {
+        kinesis: {
+          streamName: this.stream.streamName,
+          partitionKey: definition.partitionKey,
+          roleArn: role.roleArn,
+        },
+      };
+    }
+    const fn = this.targets.get(action.function);
+    if (!fn) {
+      throw new Error(
+        `rule ${definition.name} invokes ${action.function}: call invokeFromRules('${action.function}', fn) before synth`,
+      );
+    }
+    return { lambda: { functionArn: fn.functionArn } };
   }
 }
 

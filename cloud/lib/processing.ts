@@ -66,7 +66,7 @@ export class Processing extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
-    const failure = new S3RecordsDestination(props.failureBucket);
+    const failure = new S3FailureDestination(props.failureBucket);
     const fns = {} as Record<FunctionName, NodejsFunction>;
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const def: FunctionDefinition = FUNCTIONS[name];
@@ -91,6 +91,15 @@ export class Processing extends Construct {
             onFailure: failure,
           }),
         );
+      }
+      if (def.asyncInvoke) {
+        // An IoT rule invokes it directly (asynchronously): events that fail every retry, or outlive
+        // their maximum age, land in the same failure bucket as the stream's failed batches.
+        fn.configureAsyncInvoke({
+          retryAttempts: def.asyncInvoke.maximumRetryAttempts,
+          maxEventAge: Duration.seconds(def.asyncInvoke.maximumEventAgeSeconds),
+          onFailure: failure,
+        });
       }
       if (def.schedule) {
         new events.Rule(this, `${pascal(name)}Schedule`, {
@@ -153,13 +162,17 @@ function pascal(name: string): string {
 }
 
 /**
- * On-failure destination granting only what Lambda documents for S3 destinations (`s3:PutObject`,
- * `s3:ListBucket`): the stock S3OnFailureDestination grants read and delete too.
+ * On-failure destination of event source mappings and of asynchronous invokes, granting only what
+ * Lambda documents for S3 destinations (`s3:PutObject`, `s3:ListBucket`): the stock
+ * S3OnFailureDestination and S3Destination grant read (and delete) too.
  */
-class S3RecordsDestination implements lambda.IEventSourceDlq {
+class S3FailureDestination implements lambda.IEventSourceDlq, lambda.IDestination {
   constructor(private readonly bucket: s3.IBucket) {}
 
-  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+  bind(
+    _scope: unknown,
+    targetHandler: lambda.IFunction,
+  ): lambda.DlqDestinationConfig & lambda.DestinationConfig {
     targetHandler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
     );

@@ -10,6 +10,7 @@ import {
   FUNCTIONS,
   type FunctionDefinition,
   type FunctionName,
+  RULE_TARGETS,
   TABLE,
 } from '../data/tables.js';
 import { AlertTopics } from './alerts.js';
@@ -106,6 +107,9 @@ export class TowerwatchStack extends Stack {
       logRetentionDays: s.logRetentionDays,
       removalPolicy,
     });
+    for (const [target, name] of Object.entries(RULE_TARGETS)) {
+      this.ingest.invokeFromRules(target as keyof typeof RULE_TARGETS, this.processing.functions[name]);
+    }
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const def: FunctionDefinition = FUNCTIONS[name];
       const fn = this.processing.functions[name];

@@ -10,6 +10,15 @@ import { readWriterConfig } from '../../cloud/functions/telemetry-writer/config.
 import { createWriterHandler } from '../../cloud/functions/telemetry-writer/handler.js';
 import { readTwinConfig } from '../../cloud/functions/twin-updater/config.js';
 import { createTwinHandler } from '../../cloud/functions/twin-updater/handler.js';
+import type { RuleTargetFunction } from '../../protocol/index.js';
+import {
+  type AsyncFailureDestination,
+  type AsyncInvoker,
+  type AsyncInvokeStats,
+  directoryAsyncDestination,
+  memoryAsyncDestination,
+  startAsyncInvoker,
+} from './async/index.js';
 import { ALERT_TOPIC_NAME, localClientConfig } from './clients.js';
 import {
   directoryDestination,
@@ -43,6 +52,8 @@ export interface StartConsumersOptions {
   env?: Partial<Record<(typeof ENV)[keyof typeof ENV], string>>;
   /** Event source mapping overrides for all three (defaults: the production settings). */
   mapping?: Partial<EventSourceSettings> & { pollIntervalMs?: number; retryDelayMs?: number };
+  /** First retry delay of the functions' asynchronous invokes (real time; default 1 s, then doubled). */
+  asyncRetryDelayMs?: number;
   /** Real-time period of the sweep; 0 disables the timer (call `sweep()`). Default one minute. */
   sweepIntervalMs?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -50,6 +61,9 @@ export interface StartConsumersOptions {
 
 export interface ConsumerStats {
   mappings: Record<string, MappingStats>;
+  /** Direct (`Event`) invokes per function, e.g. the alert rule's; counted apart from the stream's batches. */
+  asyncInvokes: Record<string, AsyncInvokeStats>;
+  /** Per function, whichever path invoked it (one function, one set of metrics, as in CloudWatch). */
   metrics: Record<string, Record<string, number>>;
 }
 
@@ -59,6 +73,17 @@ export interface Consumers {
   sweep(): Promise<SweepResult>;
   /** Batches given up on (on-failure destination), per function. */
   failures: Record<string, FailureDestination>;
+  /** Direct invokes given up on, per function (`<stateDir>/failures/<function>/async/`). */
+  asyncFailures: Partial<Record<RuleTargetFunction, AsyncFailureDestination>>;
+  /**
+   * An IoT rule's Lambda action: queues the rule output for the function and returns (throws when
+   * the function does not run here or the payload is not JSON, which fails the rule action).
+   */
+  invokeAsync(functionName: RuleTargetFunction, event: Uint8Array): void;
+  /** Resolves once no direct invoke is running or waiting for a retry. */
+  asyncIdle(): Promise<void>;
+  /** Enables or disables one function's event source mapping (its stream position is kept). */
+  setMappingEnabled(functionName: string, enabled: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -93,6 +118,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     metrics: notifierMetrics,
     log: logger('alert-notifier'),
   };
+  const notifierHandler = createNotifierHandler(notifierDeps);
   const handlers: Record<string, Parameters<typeof startEventSourceMapping>[0]['handler']> = {
     'telemetry-writer': createWriterHandler({
       ...readWriterConfig(env),
@@ -100,7 +126,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
       metrics: writerMetrics,
       log: logger('telemetry-writer'),
     }),
-    'alert-notifier': createNotifierHandler(notifierDeps),
+    'alert-notifier': notifierHandler,
   };
   const twinConfig = readTwinConfig(env);
   const iot =
@@ -147,6 +173,22 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     );
   }
 
+  // The alert rule invokes alert-notifier directly too; the same handler takes both event shapes.
+  const asyncFailures: Consumers['asyncFailures'] = {};
+  const invokers: Partial<Record<RuleTargetFunction, AsyncInvoker>> = {};
+  const notifierFailures = aws.stateDir
+    ? directoryAsyncDestination(join(aws.stateDir, 'failures', 'alert-notifier', 'async'))
+    : memoryAsyncDestination();
+  asyncFailures['alert-notifier'] = notifierFailures;
+  invokers['alert-notifier'] = startAsyncInvoker({
+    functionName: 'alert-notifier',
+    handler: (event) => notifierHandler(event as Record<string, unknown>),
+    ...FUNCTIONS.alertNotifier.asyncInvoke,
+    onFailure: notifierFailures,
+    clock: aws.clock,
+    ...(options.asyncRetryDelayMs !== undefined && { retryDelayMs: options.asyncRetryDelayMs }),
+  });
+
   const sweepHandler = createSweepHandler(notifierDeps);
   const sweepEvery = options.sweepIntervalMs ?? 60_000;
   const timer =
@@ -159,9 +201,24 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
 
   return {
     failures,
+    asyncFailures,
     sweep: sweepHandler,
+    invokeAsync(functionName, event) {
+      const invoker = invokers[functionName];
+      if (!invoker) throw new Error(`ResourceNotFoundException: function ${functionName} does not run here`);
+      invoker.invoke(event);
+    },
+    asyncIdle: async () => {
+      await Promise.all(Object.values(invokers).map((i) => i.idle()));
+    },
+    setMappingEnabled(functionName, enabled) {
+      const mapping = mappings.find((m) => m.functionName === functionName);
+      if (!mapping) throw new Error(`no event source mapping for ${functionName}`);
+      mapping.setEnabled(enabled);
+    },
     stats: () => ({
       mappings: Object.fromEntries(mappings.map((m) => [m.functionName, m.stats()])),
+      asyncInvokes: Object.fromEntries(Object.values(invokers).map((i) => [i.functionName, i.stats()])),
       metrics: {
         'telemetry-writer': { ...writerMetrics.totals },
         'twin-updater': { ...twinMetrics.totals },
@@ -170,6 +227,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     }),
     async stop() {
       if (timer) clearInterval(timer);
+      await Promise.all(Object.values(invokers).map((i) => i.stop()));
       await Promise.all(mappings.map((m) => m.stop()));
       if (!options.iot) iot?.destroy();
     },

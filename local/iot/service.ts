@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { recordCertificateUse } from '../../certs-tool/index.js';
 import { systemClock } from '../../edge/src/ports.js';
-import { TOPIC_RULES, type TopicRuleDefinition, towerPolicyDocument } from '../../protocol/index.js';
+import {
+  ruleActions,
+  TOPIC_RULES,
+  type TopicRuleDefinition,
+  towerPolicyDocument,
+} from '../../protocol/index.js';
 import { loadTlsMaterial, MqttBroker, RegistryView } from './broker/index.js';
 import { DataPlaneServer } from './dataplane/index.js';
 import { LocalIotError } from './errors.js';
@@ -30,17 +35,30 @@ const emptyStats = (): LocalIotStats => ({
   ruleFailures: 0,
 });
 
-/** A deployed rule definition becomes a kinesis action into the configured stream, errors to errorSink. */
+/**
+ * A deployed rule definition runs its actions here: kinesis into the configured stream, lambda
+ * through the given function's asynchronous invoke (left out when no such function runs, as with
+ * `--only iot`); a failed action's error payload goes to errorSink.
+ */
 function toLocalRule(
   def: TopicRuleDefinition | LocalTopicRule,
-  streamName: string,
-  errorSink: LocalIotOptions['errorSink'],
+  options: Pick<LocalIotOptions, 'streamName' | 'errorSink' | 'functions'>,
 ): LocalTopicRule {
-  if ('actions' in def) return def;
+  if (!('partitionKey' in def)) return def;
+  const { streamName, errorSink } = options;
+  const actions: LocalTopicRule['actions'] = [];
+  for (const action of ruleActions(def)) {
+    if (action.kind === 'kinesis') {
+      actions.push({ kind: 'kinesis', streamName, partitionKey: def.partitionKey });
+      continue;
+    }
+    const invoke = options.functions?.[action.function];
+    if (invoke) actions.push({ kind: 'lambda', functionName: action.function, invoke });
+  }
   return {
     name: def.name,
     sql: def.sql,
-    actions: [{ kind: 'kinesis', streamName, partitionKey: def.partitionKey }],
+    actions,
     ...(errorSink && {
       errorAction: {
         kind: 'callback',
@@ -77,7 +95,7 @@ export class LocalIot extends EventEmitter<LocalIotEvents> {
     };
     const shadows = new ShadowService(new FileShadowStore(join(options.stateDir, 'shadows')), clock);
     const rules = new RulesEngine(
-      (options.rules ?? TOPIC_RULES).map((r) => toLocalRule(r, options.streamName, options.errorSink)),
+      (options.rules ?? TOPIC_RULES).map((r) => toLocalRule(r, options)),
       {
         kinesis: options.kinesis,
         clock,

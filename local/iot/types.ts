@@ -1,5 +1,5 @@
 import type { Clock } from '../../edge/src/ports.js';
-import type { TopicRuleDefinition } from '../../protocol/index.js';
+import type { RuleTargetFunction, TopicRuleDefinition } from '../../protocol/index.js';
 import type { IotAction } from './policy/index.js';
 import type { KinesisSink, LocalTopicRule, RuleErrorPayload, RuleOutcome } from './rules/index.js';
 
@@ -27,6 +27,12 @@ export interface LocalIotOptions {
   rules?: readonly (TopicRuleDefinition | LocalTopicRule)[];
   /** Receives the IoT error-action payload of every TopicRuleDefinition whose action failed. */
   errorSink?: (payload: RuleErrorPayload) => void | Promise<void>;
+  /**
+   * The functions a TopicRuleDefinition's lambda action invokes: each accepts the rule output and
+   * resolves once it is queued (Lambda's `Event` invoke), not when the function has run. A rule's
+   * lambda action naming a function missing here is left out.
+   */
+  functions?: Partial<Record<RuleTargetFunction, (event: Uint8Array) => void | Promise<void>>>;
   region?: string;
   accountId?: string;
   clock?: Clock;

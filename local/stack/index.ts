@@ -58,6 +58,14 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     streamName: STREAM_NAME,
     kinesis: new SdkKinesisSink(localKinesisClient(aws.kinesisEndpoint)),
     rules: rulesWithLiveView((towerId, type, payload) => view?.onDeviceMessage(towerId, type, payload)),
+    // The alert rule's Lambda action. The consumers start after the broker (the twin updater needs
+    // its data plane); until then the action fails like an invoke of a missing function would.
+    functions: {
+      'alert-notifier': (event: Uint8Array) => {
+        if (!consumers) throw new Error('ResourceNotFoundException: alert-notifier is not running yet');
+        consumers.invokeAsync('alert-notifier', event);
+      },
+    },
     // The CDK app's error action writes the failed payload to S3; locally it goes to a directory.
     errorSink: (payload: RuleErrorPayload) => {
       const errorsDir = join(dir, 'rule-errors');

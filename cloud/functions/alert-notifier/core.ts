@@ -1,56 +1,18 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import {
-  type Alert,
-  decodeAlert,
-  type LifecycleEvent,
-  LifecycleEventSchema,
-} from '../../../protocol/index.js';
+import { decodeAlert, type LifecycleEvent, LifecycleEventSchema } from '../../../protocol/index.js';
 import { KEYS } from '../../data/keys.js';
 import { PoisonRecordError } from '../shared/errors.js';
 import { quarantineRecord } from '../shared/quarantine.js';
 import { asPoison, assertSameTower, decodeRuleRecord, thingNameOfClientId } from '../shared/records.js';
 import type { BatchOutcome, RuleRecord } from '../shared/types.js';
 import { towerOfflineAlert } from './message.js';
-import { notifyOnce, publish } from './notify.js';
-import { claim, getVersioned, putVersioned, settleClaim } from './store.js';
-import { NO_EPISODE, decide } from './suppression.js';
+import { ConcurrentUpdateError } from './errors.js';
+import { notifyOnce } from './notify.js';
+import { getVersioned, putVersioned } from './store.js';
+import { handleAlert } from './transition.js';
 import { CONSUMER, type NotifierDeps, type PresenceState } from './types.js';
 
 export const NO_PRESENCE: PresenceState = { connected: {}, disconnectedAt: null, offlineAlertId: null };
-
-class ConcurrentUpdateError extends Error {
-  override readonly name = 'ConcurrentUpdateError';
-}
-
-async function handleAlert(deps: NotifierDeps, alert: Alert, receivedAt: number): Promise<void> {
-  const key = `STATE#${alert.state}` as const;
-  if ((await claim(deps, alert.alertId, key, alert.towerId)) === 'done') {
-    deps.metrics.count('AlertDuplicates');
-    return;
-  }
-  try {
-    const suppKey = KEYS.suppression(alert.towerId, alert.sensorId, alert.rule);
-    const current = await getVersioned(deps, suppKey, NO_EPISODE);
-    const decision = decide(current.state, alert, receivedAt, deps.suppressionWindowMs);
-    if (decision.action === 'notify') await publish(deps, decision.alert);
-    const written = await putVersioned(
-      deps,
-      suppKey,
-      'suppression',
-      alert.towerId,
-      decision.next,
-      current.version,
-      decision.next.pendingClear?.dueAt,
-    );
-    if (!written) throw new ConcurrentUpdateError(`suppression state of ${suppKey.pk} changed meanwhile`);
-    await settleClaim(deps, alert.alertId, key, decision.action === 'notify' ? 'sent' : 'suppressed');
-    if (decision.action !== 'notify') deps.metrics.count('AlertsSuppressed');
-    if (alert.state === 'raise') deps.metrics.count('AlertCount', 1, { severity: alert.severity });
-  } catch (e) {
-    await settleClaim(deps, alert.alertId, key, 'failed');
-    throw e;
-  }
-}
 
 /**
  * Presence per tower: the set of open client sessions (Greengrass opens `<thing>#<n>` beside the
@@ -90,7 +52,7 @@ async function handleRecord(deps: NotifierDeps, record: RuleRecord): Promise<voi
   if (record.messageType === 'alert') {
     const alert = asPoison(() => decodeAlert(record.payload, true));
     assertSameTower(record, alert.towerId);
-    await handleAlert(deps, alert, record.receivedAt);
+    await handleAlert(deps, alert, record.receivedAt, 'stream');
   } else if (record.messageType === 'lifecycle') {
     const parsed = LifecycleEventSchema.safeParse(record.payload);
     if (!parsed.success) {

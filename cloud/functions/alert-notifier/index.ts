@@ -19,7 +19,10 @@ const deps: NotifierDeps = {
   log: logger,
 };
 
-/** Kinesis → SNS: one notification per alert transition, flapping suppressed, disconnects recorded. */
+/**
+ * Kinesis batches and the alert rule's direct invokes → SNS: one notification per alert transition
+ * whichever delivers it first, flapping suppressed, disconnects recorded.
+ */
 export const handler = createNotifierHandler(deps);
 
 /** Scheduled every minute: tower-offline after the grace period, held "cleared" messages. */

@@ -14,8 +14,8 @@ export class AlertBusyError extends Error {
 const isConditionFailure = (e: unknown) => (e as Error).name === 'ConditionalCheckFailedException';
 
 /**
- * Reserves one notification: a conditional put that succeeds for a new key, a failed attempt, or an
- * expired lease. Returns 'done' when it was already sent (or deliberately suppressed).
+ * Reserves one notification: a conditional put that succeeds for a new key, a failed or released
+ * attempt, or an expired lease. Returns 'done' when it was already sent (or deliberately suppressed).
  */
 export async function claim(
   deps: NotifierDeps,
@@ -37,28 +37,67 @@ export async function claim(
           expiresAt: expiresAt(now, CLAIM_RETENTION_DAYS),
         },
         ConditionExpression:
-          'attribute_not_exists(pk) OR #s = :failed OR (#s = :pending AND leaseUntil < :now)',
+          'attribute_not_exists(pk) OR #s IN (:failed, :released) OR (#s = :pending AND leaseUntil < :now)',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':failed': 'failed', ':pending': 'pending', ':now': now },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':released': 'released',
+          ':pending': 'pending',
+          ':now': now,
+        },
       }),
     );
     return 'claimed';
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
-    const got = await deps.doc.send(
-      new GetCommand({ TableName: deps.tableName, Key: KEYS.alertClaim(alertId, key), ConsistentRead: true }),
-    );
-    const status = got.Item?.status;
-    if (status === 'sent' || status === 'suppressed') return 'done';
+    if (await isSettled(deps, alertId, key)) return 'done';
     throw new AlertBusyError(`notification ${alertId} ${key} is claimed by another invocation`);
   }
 }
 
+/** True once the notification was sent or deliberately suppressed (a settled claim never reopens). */
+export async function isSettled(deps: NotifierDeps, alertId: string, key: ClaimKey): Promise<boolean> {
+  const got = await deps.doc.send(
+    new GetCommand({ TableName: deps.tableName, Key: KEYS.alertClaim(alertId, key), ConsistentRead: true }),
+  );
+  const status = got.Item?.status;
+  return status === 'sent' || status === 'suppressed';
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `claim`, but while another invocation holds the claim (the other delivery path of the same alert,
+ * usually finishing within milliseconds) it checks again for up to `waitMs` of real time before
+ * giving up with AlertBusyError: a stream record retried at once would burn the mapping's retries.
+ */
+export async function claimWhenFree(
+  deps: NotifierDeps,
+  alertId: string,
+  key: ClaimKey,
+  towerId: string,
+  waitMs: number,
+): Promise<'claimed' | 'done'> {
+  const deadline = performance.now() + waitMs;
+  for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 500)) {
+    try {
+      return await claim(deps, alertId, key, towerId);
+    } catch (e) {
+      if (!(e instanceof AlertBusyError) || performance.now() + delayMs > deadline) throw e;
+      await pause(delayMs);
+    }
+  }
+}
+
+/**
+ * `released`: the claimant handed the transition back without deciding it (the direct path leaves
+ * an out-of-order alert to the stream); like `failed`, the next delivery may claim it.
+ */
 export async function settleClaim(
   deps: NotifierDeps,
   alertId: string,
   key: ClaimKey,
-  status: 'sent' | 'suppressed' | 'failed',
+  status: 'sent' | 'suppressed' | 'failed' | 'released',
 ): Promise<void> {
   await deps.doc.send(
     new UpdateCommand({

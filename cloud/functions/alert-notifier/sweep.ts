@@ -68,7 +68,8 @@ export async function sweep(deps: NotifierDeps): Promise<SweepResult> {
         const state = item.state as SuppressionState;
         if (!state.pendingClear || state.pendingClear.dueAt > now) continue;
         await notifyOnce(deps, state.pendingClear.alert, 'SWEPT#clear');
-        if (await putVersioned(deps, key, 'suppression', item.towerId, NO_EPISODE, item.version))
+        const next: SuppressionState = { ...NO_EPISODE, ...(state.decided && { decided: state.decided }) };
+        if (await putVersioned(deps, key, 'suppression', item.towerId, next, item.version))
           result.clearsSent++;
       }
     }

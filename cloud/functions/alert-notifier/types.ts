@@ -20,6 +20,20 @@ export interface NotifierDeps extends NotifierConfig {
   log: LogSink;
   /** How long a claimed notification stays reserved for the invocation that claimed it. */
   claimLeaseMs?: number;
+  /** How long a stream record waits for the direct delivery of the same alert to finish (default 5 s). */
+  claimWaitMs?: number;
+}
+
+/** How an alert reached the notifier: the Kinesis stream (in order per tower) or the rule's direct invoke. */
+export type DeliveryPath = 'stream' | 'direct';
+
+/** The decision taken for one alert transition, kept in the suppression state it was taken on. */
+export interface RecordedDecision {
+  /** `<alertId>#<raise|clear>` */
+  key: string;
+  action: Decision['action'];
+  /** What to publish when `action` is notify (a clear may carry its episode's alert id). */
+  alert?: Alert;
 }
 
 /** Per (tower, sensor, rule): the episode being notified. */
@@ -33,6 +47,12 @@ export interface SuppressionState {
   active: boolean;
   /** A clear waiting for the window to stay quiet before "cleared" is sent. */
   pendingClear: { alert: Alert; dueAt: number } | null;
+  /**
+   * The latest decisions, written in the same conditional put as the state they produced: a
+   * delivery that decided, then failed to publish, is retried with its decision instead of a
+   * second one taken on the state its first attempt already moved.
+   */
+  decided?: RecordedDecision[];
 }
 
 export interface PresenceState {

@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { isTowerId, MESSAGE_TYPES, type MessageType, ProtocolError } from '../../../protocol/index.js';
 import { PoisonRecordError } from './errors.js';
-import type { RuleRecord } from './types.js';
+import type { RuleOutput, RuleRecord } from './types.js';
 
 /** Greengrass appends `#<n>` to the thing name for extra MQTT connections of one core. */
 export function thingNameOfClientId(clientId: string): string {
@@ -18,6 +18,14 @@ export function decodeRuleRecord(record: KinesisStreamRecord): RuleRecord {
   } catch (e) {
     throw new PoisonRecordError(`record is not JSON: ${(e as Error).message}`, 'data');
   }
+  return { ...ruleOutputOf(value), record, id: record.kinesis.sequenceNumber };
+}
+
+/**
+ * Checks the rule's enrichment of an already parsed rule output (a Kinesis record's data, or the
+ * event an IoT rule's Lambda action sends); throws PoisonRecordError when it can never be read.
+ */
+export function ruleOutputOf(value: unknown): RuleOutput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PoisonRecordError('record must be a JSON object (the IoT rule output)', 'data');
   }
@@ -43,11 +51,15 @@ export function decodeRuleRecord(record: KinesisStreamRecord): RuleRecord {
       'receivedAt',
     );
   }
-  return { record, id: record.kinesis.sequenceNumber, messageType, towerId: topicId, receivedAt, payload };
+  return { messageType, towerId: topicId, receivedAt, payload };
 }
 
 /** The payload must name the tower of its authorised topic; the topic wins, a mismatch is poison. */
-export function assertSameTower(record: RuleRecord, payloadTowerId: unknown, field = 'towerId'): void {
+export function assertSameTower(
+  record: Pick<RuleOutput, 'towerId'>,
+  payloadTowerId: unknown,
+  field = 'towerId',
+): void {
   if (payloadTowerId !== record.towerId) {
     throw new PoisonRecordError(
       `payload ${field} ${JSON.stringify(payloadTowerId)} differs from topic tower ${JSON.stringify(record.towerId)}`,

@@ -21,17 +21,21 @@ export const noMetrics: MetricsSink = { count: () => {} };
 /** The part of the Powertools Logger the cores use. */
 export type LogSink = Pick<Logger, 'warn' | 'error'>;
 
-/** A Kinesis record decoded into the IoT rule output: the device payload plus the rule's enrichment. */
-export interface RuleRecord {
-  record: KinesisStreamRecord;
-  /** Kinesis sequence number: the item identifier of partial batch responses. */
-  id: string;
+/** The IoT rule output: the device payload plus the rule's enrichment. */
+export interface RuleOutput {
   messageType: MessageType;
   /** From the authorised topic; a Greengrass `#n` client-id suffix already removed. */
   towerId: string;
   /** IoT Core receive time added by the rule. */
   receivedAt: number;
   payload: Record<string, unknown>;
+}
+
+/** A Kinesis record decoded into the IoT rule output. */
+export interface RuleRecord extends RuleOutput {
+  record: KinesisStreamRecord;
+  /** Kinesis sequence number: the item identifier of partial batch responses. */
+  id: string;
 }
 
 /** Per-record result of a batch-level core: records not listed succeeded (or were quarantined). */

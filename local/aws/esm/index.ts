@@ -9,6 +9,8 @@ export interface EventSourceMapping {
   readonly functionName: string;
   readonly shardIds: readonly string[];
   stats(): MappingStats;
+  /** UpdateEventSourceMapping's `Enabled`: a disabled mapping keeps its position and reads nothing. */
+  setEnabled(enabled: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startEventSourceMapping(
     iteratorAgeMs: 0,
   };
   let stopped = false;
+  let enabled = true;
   const wakers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -91,12 +94,16 @@ export async function startEventSourceMapping(
       pollIntervalMs: options.pollIntervalMs ?? 100,
       checkpoints,
       stopped: () => stopped,
+      enabled: () => enabled,
     }),
   );
   return {
     functionName: options.functionName,
     shardIds,
     stats: () => ({ ...stats }),
+    setEnabled(value) {
+      enabled = value;
+    },
     async stop() {
       stopped = true;
       for (const wake of [...wakers]) wake();

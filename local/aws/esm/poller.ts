@@ -10,6 +10,8 @@ export interface PollerContext extends DeliverContext {
   region: string;
   checkpoints: CheckpointStore;
   pollIntervalMs: number;
+  /** False while the mapping is disabled: the shard is not read (records wait on the stream). */
+  enabled(): boolean;
 }
 
 async function shardIterator(ctx: PollerContext): Promise<string | undefined> {
@@ -37,6 +39,10 @@ export async function pollShard(ctx: PollerContext): Promise<void> {
   let buffer: _Record[] = [];
   let gatheringSince: number | undefined;
   while (!ctx.stopped()) {
+    if (!ctx.enabled()) {
+      await ctx.sleep(ctx.pollIntervalMs);
+      continue;
+    }
     let fetched = 0;
     if (buffer.length < batchSize) {
       try {

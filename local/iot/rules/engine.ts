@@ -17,6 +17,7 @@ import {
 type CompiledAction =
   | { kind: 'kinesis'; streamName: string; partitionKey: Template }
   | { kind: 'republish'; topic: Template; qos: 0 | 1 }
+  | { kind: 'lambda'; functionName: string; invoke: (event: Uint8Array) => void | Promise<void> }
   | { kind: 'callback'; name: string; deliver: (payload: Uint8Array) => void | Promise<void> };
 
 interface CompiledRule {
@@ -43,6 +44,7 @@ function compileAction(rule: string, a: RuleAction): CompiledAction {
         return { kind: 'kinesis', streamName: a.streamName, partitionKey: parseTemplate(a.partitionKey) };
       case 'republish':
         return { kind: 'republish', topic: parseTemplate(a.topic), qos: a.qos };
+      case 'lambda':
       case 'callback':
         return a;
     }
@@ -80,7 +82,12 @@ export function compileRules(rules: readonly LocalTopicRule[]): CompiledRule[] {
   });
 }
 
-const FAILED_ACTION = { kinesis: 'KinesisAction', republish: 'RepublishAction', callback: 'CallbackAction' };
+const FAILED_ACTION = {
+  kinesis: 'KinesisAction',
+  republish: 'RepublishAction',
+  lambda: 'LambdaAction',
+  callback: 'CallbackAction',
+};
 
 function serialize(output: SqlValue): Buffer {
   return Buffer.isBuffer(output) ? output : Buffer.from(JSON.stringify(output), 'utf8');
@@ -186,6 +193,9 @@ export class RulesEngine {
       case 'republish':
         await this.deps.republish(renderTemplate(a.topic, ctx), data, a.qos);
         return;
+      case 'lambda':
+        await a.invoke(data);
+        return;
       case 'callback':
         await a.deliver(data);
     }
@@ -193,7 +203,13 @@ export class RulesEngine {
 
   private failure(a: CompiledAction, ctx: MessageContext, errorMessage: string) {
     const failedResource =
-      a.kind === 'kinesis' ? a.streamName : a.kind === 'republish' ? renderTemplate(a.topic, ctx) : a.name;
+      a.kind === 'kinesis'
+        ? a.streamName
+        : a.kind === 'republish'
+          ? renderTemplate(a.topic, ctx)
+          : a.kind === 'lambda'
+            ? a.functionName
+            : a.name;
     return { failedAction: FAILED_ACTION[a.kind], failedResource, errorMessage };
   }
 

@@ -20,6 +20,16 @@ export const RuleActionSchema = z.discriminatedUnion('kind', [
     qos: z.union([z.literal(0), z.literal(1)]),
   }),
   z.object({
+    kind: z.literal('lambda'),
+    /** Named in error payloads as `failedResource`. */
+    functionName: z.string().min(1),
+    /**
+     * Hands the rule output to the function as an asynchronous (`Event`) invoke: resolves once the
+     * event is accepted, not when the function has run; rejects only when it cannot be accepted.
+     */
+    invoke: z.custom<(event: Uint8Array) => void | Promise<void>>((f) => typeof f === 'function'),
+  }),
+  z.object({
     kind: z.literal('callback'),
     /** Named in error payloads as `failedResource`. */
     name: z.string().min(1),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -71,11 +72,19 @@ describe('context', () => {
 describe('Ingest', () => {
   it('switches to provisioned shards and the given retention when shardCount is set', () => {
     const stack = bareStack();
-    new Ingest(stack, 'Ingest', {
+    const ingest = new Ingest(stack, 'Ingest', {
       retentionHours: 72,
       shardCount: 3,
       ruleErrorBucket: new s3.Bucket(stack, 'Errors'),
     });
+    ingest.invokeFromRules(
+      'alert-notifier',
+      new lambda.Function(stack, 'Notifier', {
+        runtime: lambda.Runtime.NODEJS_24_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => {}'),
+      }),
+    );
     Template.fromStack(stack).hasResourceProperties('AWS::Kinesis::Stream', {
       StreamModeDetails: { StreamMode: 'PROVISIONED' },
       ShardCount: 3,
