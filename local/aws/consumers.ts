@@ -82,8 +82,8 @@ export interface Consumers {
   invokeAsync(functionName: RuleTargetFunction, event: Uint8Array): void;
   /** Resolves once no direct invoke is running or waiting for a retry. */
   asyncIdle(): Promise<void>;
-  /** Enables or disables one function's event source mapping (its stream position is kept). */
-  setMappingEnabled(functionName: string, enabled: boolean): void;
+  /** Enables or disables one function's event source mapping (its stream position is kept); see `setEnabled`. */
+  setMappingEnabled(functionName: string, enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -214,7 +214,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     setMappingEnabled(functionName, enabled) {
       const mapping = mappings.find((m) => m.functionName === functionName);
       if (!mapping) throw new Error(`no event source mapping for ${functionName}`);
-      mapping.setEnabled(enabled);
+      return mapping.setEnabled(enabled);
     },
     stats: () => ({
       mappings: Object.fromEntries(mappings.map((m) => [m.functionName, m.stats()])),

@@ -9,8 +9,11 @@ export interface EventSourceMapping {
   readonly functionName: string;
   readonly shardIds: readonly string[];
   stats(): MappingStats;
-  /** UpdateEventSourceMapping's `Enabled`: a disabled mapping keeps its position and reads nothing. */
-  setEnabled(enabled: boolean): void;
+  /**
+   * UpdateEventSourceMapping's `Enabled`: a disabled mapping keeps its position and reads nothing.
+   * Disabling resolves once every shard's poller has finished its batch in hand and stopped reading.
+   */
+  setEnabled(enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +64,8 @@ export async function startEventSourceMapping(
   };
   let stopped = false;
   let enabled = true;
+  const parked = new Set<string>();
+  let onAllParked: (() => void) | undefined;
   const wakers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -95,6 +100,10 @@ export async function startEventSourceMapping(
       checkpoints,
       stopped: () => stopped,
       enabled: () => enabled,
+      parked(shardId) {
+        parked.add(shardId);
+        if (parked.size === shardIds.length) onAllParked?.();
+      },
     }),
   );
   return {
@@ -103,9 +112,15 @@ export async function startEventSourceMapping(
     stats: () => ({ ...stats }),
     setEnabled(value) {
       enabled = value;
+      parked.clear();
+      if (value || stopped) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        onAllParked = resolve;
+      });
     },
     async stop() {
       stopped = true;
+      onAllParked?.();
       for (const wake of [...wakers]) wake();
       await Promise.allSettled(loops);
     },

@@ -12,6 +12,8 @@ export interface PollerContext extends DeliverContext {
   pollIntervalMs: number;
   /** False while the mapping is disabled: the shard is not read (records wait on the stream). */
   enabled(): boolean;
+  /** Called each time the poller finds the mapping disabled, between batches. */
+  parked(shardId: string): void;
 }
 
 async function shardIterator(ctx: PollerContext): Promise<string | undefined> {
@@ -40,6 +42,7 @@ export async function pollShard(ctx: PollerContext): Promise<void> {
   let gatheringSince: number | undefined;
   while (!ctx.stopped()) {
     if (!ctx.enabled()) {
+      ctx.parked(ctx.shardId);
       await ctx.sleep(ctx.pollIntervalMs);
       continue;
     }
