@@ -126,7 +126,7 @@ export async function run(): Promise<BenchResult> {
         `${audit.sampled} sampled, ${audit.stored} stored once, drained ${((storedBy - sampledUntil) / 1000).toFixed(1)} s after sampling stopped`,
         `${latencies.length}/${injected.size} spikes notified through SNS; startup (certificates, stack, all towers connected) ${(startupMs / 1000).toFixed(1)} s`,
         'alert latency = spike applied on the tower → SNS publish; it includes the 2-of-3 debounce at the sampling rate;',
-        'alertPipeline = alert received by the broker → SNS publish (rule, Kinesis, event source mapping, notifier)',
+        'alertPipeline = alert received by the broker → SNS publish (rule, then the direct invoke of alert-notifier or Kinesis and its event source mapping, whichever is first)',
       ],
     };
   } finally {

@@ -10,12 +10,15 @@ import {
   isSettled,
   putVersioned,
   settleClaim,
+  type Versioned,
 } from './store.js';
 import { NO_EPISODE, decide } from './suppression.js';
 import type { DeliveryPath, NotifierDeps, RecordedDecision, SuppressionState } from './types.js';
 
 /** What one delivery of an alert transition did. */
 export type AlertOutcome = 'notified' | 'suppressed' | 'duplicate' | 'left-to-stream' | 'busy';
+
+const suppressionKey = (alert: Alert) => KEYS.suppression(alert.towerId, alert.sensorId, alert.rule);
 
 /** Decisions kept per (tower, sensor, rule): far more than the transitions a retry can lag behind. */
 const DECISIONS_KEPT = 8;
@@ -30,12 +33,21 @@ const STATE_ATTEMPTS = 5;
  * - a raise, when no episode of its (tower, sensor, rule) is open (an open one means an escalation,
  *   or a clear not decided yet);
  * - a clear, once its raise was notified or suppressed. A clear that reaches the notifier before its
- *   raise is therefore never sent first: its direct copy is dropped, and the stream delivers the raise
- *   then the clear. (The stream keeps its own rule for a clear whose raise never came: it is sent.)
+ *   raise is therefore never sent first: its direct copy is handed back, and the stream delivers the
+ *   raise then the clear. (The stream keeps its own rule for a clear whose raise never came: it is sent.)
  */
-async function nextInOrder(deps: NotifierDeps, state: SuppressionState, alert: Alert): Promise<boolean> {
-  if (alert.state === 'raise') return !state.active;
-  return isSettled(deps, alert.alertId, 'STATE#raise');
+function nextInOrder(state: SuppressionState, alert: Alert, raiseSettled: boolean): boolean {
+  return alert.state === 'raise' ? !state.active : raiseSettled;
+}
+
+/**
+ * Reads started beside the claim, so the direct path's first decision waits for one round trip,
+ * not three. Reading before the claim is won is safe: the state is written back only if its version
+ * is unchanged, and a raise once settled stays settled.
+ */
+interface EarlyReads {
+  state: Promise<Versioned<SuppressionState>>;
+  raiseSettled: Promise<boolean>;
 }
 
 /**
@@ -49,14 +61,15 @@ async function decideOnce(
   alert: Alert,
   receivedAt: number,
   path: DeliveryPath,
+  early: EarlyReads,
 ): Promise<RecordedDecision | null> {
-  const suppKey = KEYS.suppression(alert.towerId, alert.sensorId, alert.rule);
+  const suppKey = suppressionKey(alert);
   const key = `${alert.alertId}#${alert.state}`;
   for (let attempt = 0; attempt < STATE_ATTEMPTS; attempt++) {
-    const current = await getVersioned(deps, suppKey, NO_EPISODE);
+    const current = attempt === 0 ? await early.state : await getVersioned(deps, suppKey, NO_EPISODE);
     const earlier = current.state.decided?.find((d) => d.key === key);
     if (earlier) return earlier;
-    if (path === 'direct' && !(await nextInOrder(deps, current.state, alert))) return null;
+    if (path === 'direct' && !nextInOrder(current.state, alert, await early.raiseSettled)) return null;
     const decision = decide(current.state, alert, receivedAt, deps.suppressionWindowMs);
     const recorded: RecordedDecision =
       decision.action === 'notify'
@@ -93,6 +106,16 @@ export async function handleAlert(
   path: DeliveryPath,
 ): Promise<AlertOutcome> {
   const key = `STATE#${alert.state}` as const;
+  const early: EarlyReads = {
+    state: getVersioned(deps, suppressionKey(alert), NO_EPISODE),
+    raiseSettled:
+      path === 'direct' && alert.state === 'clear'
+        ? isSettled(deps, alert.alertId, 'STATE#raise')
+        : Promise.resolve(true),
+  };
+  // Not awaited when the claim is lost; a failed read fails the decision that awaits it.
+  early.state.catch(() => {});
+  early.raiseSettled.catch(() => {});
   let claimed: 'claimed' | 'done';
   try {
     claimed =
@@ -108,7 +131,7 @@ export async function handleAlert(
     return 'duplicate';
   }
   try {
-    const decision = await decideOnce(deps, alert, receivedAt, path);
+    const decision = await decideOnce(deps, alert, receivedAt, path, early);
     if (!decision) {
       await settleClaim(deps, alert.alertId, key, 'released');
       deps.metrics.count('AlertsLeftToStream');
