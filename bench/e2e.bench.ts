@@ -116,6 +116,7 @@ export async function run(): Promise<BenchResult> {
         duplicateReadings: { value: audit.duplicated, unit: 'readings', target: 0, better: 'lower' },
         alertLatencyP50Ms: { value: percentile(latencies, 50), unit: 'ms', better: 'lower' },
         alertLatencyP99Ms: { value: percentile(latencies, 99), unit: 'ms', target: 500, better: 'lower' },
+        alertPipelineP50Ms: { value: percentile(pipeline, 50), unit: 'ms', better: 'lower' },
         alertPipelineP99Ms: { value: percentile(pipeline, 99), unit: 'ms', better: 'lower' },
         startupMs: { value: startupMs, unit: 'ms', better: 'lower' },
         maxStreamLagMs: { value: maxLagMs, unit: 'ms', better: 'lower' },

@@ -125,7 +125,7 @@ export class Observability extends Construct {
       'OnFailureObjects',
       objectsWritten(props.failureBucket),
       ALARM_THRESHOLDS.failureObjects,
-      'Stream records failed every retry and were parked in the on-failure bucket: inspect and replay',
+      'Stream records, or direct alert invokes, failed every retry and were parked in the on-failure bucket: inspect and replay',
     );
     alarm(
       'RuleErrorObjects',

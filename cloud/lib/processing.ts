@@ -47,7 +47,7 @@ export const STREAM_CONSUMER_NAMES = (Object.keys(FUNCTIONS) as FunctionName[]).
 export interface ProcessingProps {
   readonly stream: kinesis.IStream;
   readonly retentionHours: number;
-  /** Receives the records (not pointers) of batches that failed every retry. */
+  /** Receives the records (not pointers) of batches, and the direct invokes, that failed every retry. */
   readonly failureBucket: s3.IBucket;
   /** Handler entry per function; defaults to `FUNCTIONS[name].entry` under the repository root. */
   readonly entries?: Partial<Readonly<Record<FunctionName, string>>>;

@@ -43,7 +43,7 @@ export class TowerwatchStack extends Stack {
   readonly edgeComponent: EdgeComponent;
   /** Payloads IoT rules could not put on the stream. */
   readonly ruleErrorBucket: s3.IBucket;
-  /** Stream records that failed every retry of a consumer. */
+  /** Stream records, and direct alert invokes, that failed every retry of a consumer. */
   readonly failureBucket: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: TowerwatchStackProps) {
