@@ -69,7 +69,13 @@ export async function main(argv: string[]): Promise<number> {
 async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
   const control = new IpcTransport();
   control.start();
-  await waitConnected(control, 30_000);
+  try {
+    await waitConnected(control, 30_000);
+  } catch (e) {
+    // Nothing may keep retrying: the process must exit so that Greengrass sees the failure.
+    await control.close();
+    throw e;
+  }
   const load = async (): Promise<EdgeConfig> =>
     loadEdgeConfig({ greengrass: withoutAccessControl(await control.getConfiguration()), env: process.env });
   let config: EdgeConfig;
@@ -80,8 +86,18 @@ async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
     await control.close();
     throw e;
   }
-  const start = (c: EdgeConfig) =>
-    startEdge({ config: c, ...(opts.stateDir && { stateDir: opts.stateDir }) });
+  // A refused token cannot heal in this process (the nucleus issues one per launch): exit 2 and let
+  // Greengrass start the component again, rather than run on without its configuration channel.
+  let fail!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => {
+    fail = resolve;
+  });
+  control.onFailure(fail);
+  const start = async (c: EdgeConfig) => {
+    const started = await startEdge({ config: c, ...(opts.stateDir && { stateDir: opts.stateDir }) });
+    if (started.transport instanceof IpcTransport) started.transport.onFailure(fail);
+    return started;
+  };
   let handle: EdgeHandle = await start(config);
   await control.reportState('RUNNING');
   let restarting = Promise.resolve();
@@ -101,28 +117,39 @@ async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
       }
     });
   });
-  await untilSignal();
+  const outcome = await Promise.race([untilSignal().then(() => null), failed]);
   await restarting;
   await handle.stop();
   await control.close();
+  if (outcome) {
+    console.error(`towerwatch edge: ${outcome.message}`);
+    return 2;
+  }
   return 0;
 }
 
-function waitConnected(
-  t: { connected: boolean; onConnectionChange(l: (up: boolean) => void): () => void },
-  ms: number,
-) {
+function waitConnected(t: IpcTransport, ms: number) {
   return new Promise<void>((resolve, reject) => {
     if (t.connected) return resolve();
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`no IPC connection to the Greengrass nucleus within ${ms / 1000} s`));
+      const why = t.stats().lastError;
+      reject(
+        new Error(
+          `no IPC connection to the Greengrass nucleus within ${ms / 1000} s${why ? `: ${why}` : ''}`,
+        ),
+      );
     }, ms);
     const off = t.onConnectionChange((up) => {
       if (!up) return;
       clearTimeout(timer);
       off();
       resolve();
+    });
+    t.onFailure((e) => {
+      clearTimeout(timer);
+      off();
+      reject(e);
     });
   });
 }

@@ -107,6 +107,35 @@ describe('startEdge', () => {
 });
 
 describe('the component entry under a Greengrass nucleus', () => {
+  it('exits 2 with one line at once when the nucleus refuses its token, so Greengrass restarts it', async () => {
+    const t = tempDir('entry-token');
+    cleanups.push(t.cleanup);
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-right');
+    cleanups.push(() => nucleus.stop());
+    const entry = join(import.meta.dirname, '../../../edge/src/component/entry.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, '--state-dir', join(t.dir, 'work')], {
+      env: {
+        ...process.env,
+        ...nucleus.componentEnv(),
+        SVCUID: 'token-stale',
+        AWS_IOT_THING_NAME: 'tower-c4',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanups.push(() => {
+      child.kill('SIGKILL');
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      'towerwatch edge: the Greengrass nucleus refused the IPC connection (SVCUID rejected; Greengrass sets it for each run)',
+    );
+  });
+
   it('reads its configuration over IPC, reports RUNNING, follows configuration updates, exits 0 on SIGTERM', async () => {
     const towerId = 'tower-c3';
     const t = tempDir('entry');

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IpcConfigShadow, IpcTransport, NUCLEUS_SOCKET_ENV } from '../../../edge/src/transport/ipc/index.js';
+import {
+  IpcAuthError,
+  IpcConfigShadow,
+  IpcTransport,
+  MESSAGE_TYPE,
+  NUCLEUS_SOCKET_ENV,
+} from '../../../edge/src/transport/ipc/index.js';
 import { FakeNucleus } from '../../support/fake-nucleus/index.js';
 import { tempDir, waitFor } from '../buffer/helpers.js';
 
@@ -73,15 +79,26 @@ describe('IpcTransport against a fake nucleus', () => {
     await t.close();
   });
 
-  it('refuses a wrong auth token and connects once it is right', async () => {
+  it('gives up on a refused token and reports it as a failure, since the nucleus issues one per launch', async () => {
     process.env.SVCUID = 'wrong';
     const t = transport();
+    const failures: Error[] = [];
+    t.onFailure((e) => failures.push(e));
     t.start();
-    await waitFor(() => t.stats().lastError !== null, 'the handshake refusal');
-    expect(t.connected).toBe(false);
+    await waitFor(() => failures.length === 1, 'the refusal');
+    expect(failures[0]).toBeInstanceOf(IpcAuthError);
+    expect(t.failure).toBe(failures[0]);
+    expect(t.stats().lastError).toMatch(/refused the IPC connection/);
+    const connects = () => nucleus.received.filter((f) => f.type === MESSAGE_TYPE.connect).length;
+    const before = connects();
+    // Even with the right token back, the failed transport stays down: only a new launch connects.
     process.env.SVCUID = nucleus.authToken;
-    await waitFor(() => t.connected, 'a retry with the right token');
-    await t.close();
+    t.start();
+    const fresh = transport();
+    fresh.start();
+    await waitFor(() => fresh.connected, 'a new transport with the right token');
+    expect(connects()).toBe(before + 1);
+    expect(t.connected).toBe(false);
   });
 
   it('reconnects after the nucleus drops it, re-subscribes, and fails publishes caught by the drop', async () => {

@@ -2,7 +2,7 @@ import { type BackoffOptions, RetryTimer } from '../backoff.js';
 import { BaseTransport } from '../base.js';
 import { ConnectionLostError } from '../errors.js';
 import type { MessageHandler, Transport } from '../types.js';
-import { IpcServiceError } from './errors.js';
+import { IpcAuthError, IpcServiceError } from './errors.js';
 import { EventStreamRpcConnection, type RpcReply, type RpcStream } from './rpc-connection.js';
 
 /** Set by the Greengrass nucleus for every component it runs; its presence selects this transport. */
@@ -33,6 +33,8 @@ export class IpcTransport extends BaseTransport implements Transport {
   private readonly env: Record<string, string | undefined>;
   private closing = false;
   private connecting = false;
+  private failed: Error | null = null;
+  private readonly failureListeners: ((error: Error) => void)[] = [];
 
   constructor(options: IpcTransportOptions = {}) {
     super(options.now);
@@ -40,8 +42,21 @@ export class IpcTransport extends BaseTransport implements Transport {
     this.retry = new RetryTimer(() => this.start(), options.backoff);
   }
 
+  /**
+   * Set when retrying cannot help: the nucleus refused this run's token. The nucleus issues a
+   * token per launch, so the component should exit and let Greengrass start it again.
+   */
+  get failure(): Error | null {
+    return this.failed;
+  }
+
+  onFailure(listener: (error: Error) => void): void {
+    if (this.failed) listener(this.failed);
+    else this.failureListeners.push(listener);
+  }
+
   start(): void {
-    if (this.connection || this.connecting || this.closing) return;
+    if (this.connection || this.connecting || this.closing || this.failed) return;
     this.connecting = true;
     void this.connect().finally(() => {
       this.connecting = false;
@@ -71,6 +86,10 @@ export class IpcTransport extends BaseTransport implements Transport {
       this.state.up();
     } catch (e) {
       this.state.stats.lastError = (e as Error).message;
+      if (e instanceof IpcAuthError) {
+        this.fail(e);
+        return;
+      }
       // An adopted connection's close handler schedules the retry too; the timer runs once.
       if (connection && !connection.closed) connection.close();
       if (!this.connection) this.scheduleRetry();
@@ -87,8 +106,14 @@ export class IpcTransport extends BaseTransport implements Transport {
     this.scheduleRetry();
   }
 
+  private fail(error: Error): void {
+    this.failed = error;
+    this.retry.cancel();
+    for (const listener of this.failureListeners.splice(0)) listener(error);
+  }
+
   private scheduleRetry(): void {
-    if (!this.closing) this.retry.schedule();
+    if (!this.closing && !this.failed) this.retry.schedule();
   }
 
   private requireConnection(): EventStreamRpcConnection {
