@@ -1,29 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileStamp, jsonFileFailures, memoryFailures } from '../failure-files.js';
 import type { CheckpointStore, FailureDestination, FailureRecord } from './types.js';
-import { readFileSync } from 'node:fs';
 
 /** Keeps failures in memory (tests, and the live view of `npm start`). */
 export function memoryDestination(): FailureDestination & { failures: FailureRecord[] } {
-  const failures: FailureRecord[] = [];
-  return {
-    failures,
-    async send(failure) {
-      failures.push(failure);
-    },
-  };
+  return memoryFailures<FailureRecord>();
 }
 
 /** One JSON object per failed batch in `dir`, like the S3 on-failure destination. */
 export function directoryDestination(dir: string): FailureDestination {
-  mkdirSync(dir, { recursive: true });
-  return {
-    async send(failure) {
-      const info = failure.KinesisBatchInfo;
-      const name = `${failure.timestamp.replace(/[:.]/g, '-')}-${info.shardId}-${info.startSequenceNumber}.json`;
-      writeFileSync(join(dir, name), `${JSON.stringify(failure, null, 2)}\n`);
-    },
-  };
+  return jsonFileFailures<FailureRecord>(dir, (f) => {
+    const info = f.KinesisBatchInfo;
+    return `${fileStamp(f.timestamp)}-${info.shardId}-${info.startSequenceNumber}`;
+  });
 }
 
 export function memoryCheckpoints(): CheckpointStore {
