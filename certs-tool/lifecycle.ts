@@ -90,10 +90,8 @@ export async function rotateTower(
  * is a rotation successor, retires the certificates it replaced. Returns the ids retired.
  */
 export function recordCertificateUse(dir: string, certificateId: string, now = new Date()): string[] {
-  const root = certsLayout(dir).root;
-  // Most handshakes are by certificates already retired or unknown: no lock, no write.
-  if (!Registry.load(root).isActive(certificateId)) return [];
-  return Registry.update(root, (registry) => {
+  // A retired or unknown certificate changes nothing, so update() writes nothing for it.
+  return Registry.update(certsLayout(dir).root, (registry) => {
     const entry = registry.find(certificateId);
     if (entry?.status !== 'ACTIVE') return [];
     registry.upsert({ ...entry, lastSeenAt: now.toISOString() });

@@ -42,21 +42,23 @@ export const RegistrySchema = z.object({ version: z.literal(1), certificates: z.
 export type RegistryData = z.infer<typeof RegistrySchema>;
 
 export class Registry {
+  private changed = false;
+
   private constructor(
     readonly dir: string,
     private data: RegistryData,
   ) {}
 
   /**
-   * Read, change and write the registry as one step that other processes wait for. `change` throwing
-   * leaves the file as it was.
+   * Read, change and write the registry as one step that other processes wait for. `change` throwing,
+   * or changing nothing, leaves the file as it was.
    */
   static update<T>(dir: string, change: (registry: Registry) => T): T {
     mkdirSync(dir, { recursive: true });
     return withFileLock(join(dir, REGISTRY_FILE), () => {
       const registry = Registry.load(dir);
       const result = change(registry);
-      registry.save();
+      if (registry.changed) registry.save();
       return result;
     });
   }
@@ -116,12 +118,14 @@ export class Registry {
     const i = this.data.certificates.findIndex((c) => c.certificateId === entry.certificateId);
     if (i >= 0) this.data.certificates[i] = entry;
     else this.data.certificates.push(entry);
+    this.changed = true;
   }
 
   setStatus(certificateId: string, status: CertStatus, now = new Date()): RegistryEntry {
     const entry = this.find(certificateId);
     if (!entry) throw new Error(`certificate ${certificateId} is not in the registry`);
     entry.status = status;
+    this.changed = true;
     entry.updatedAt = now.toISOString();
     return entry;
   }

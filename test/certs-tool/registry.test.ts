@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,17 +38,22 @@ describe('registry updates', () => {
     for (const w of writers) expect(registry.forTower(`tower-${w}`)).toHaveLength(25);
   });
 
-  it('leaves the file as it was when the change throws, and frees the lock', () => {
+  it('leaves the file as it was when the change throws or changes nothing, and frees the lock', () => {
     const dir = tempDir();
-    Registry.update(dir, () => undefined);
+    const file = join(dir, REGISTRY_FILE);
+    Registry.update(dir, (r) => r.find('0'.repeat(64)));
+    expect(existsSync(file)).toBe(false);
+    Registry.update(dir, (r) => r.upsert(sampleEntry()));
+    const written = readFileSync(file, 'utf8');
     expect(() =>
       Registry.update(dir, (r) => {
         r.upsert({ ...sampleEntry(), certificateId: 'f'.repeat(64) });
         throw new Error('refused');
       }),
     ).toThrow('refused');
-    expect(Registry.load(dir).entries).toEqual([]);
-    expect(Registry.update(dir, (r) => r.entries.length)).toBe(0);
+    Registry.update(dir, (r) => r.isActive('f'.repeat(64)));
+    expect(readFileSync(file, 'utf8')).toBe(written);
+    expect(Registry.update(dir, (r) => r.entries.map((e) => e.certificateId))).toEqual(['0'.repeat(64)]);
   });
 
   it('takes over a lock left by a process that died holding it', () => {
