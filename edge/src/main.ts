@@ -78,14 +78,6 @@ async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
   }
   const load = async (): Promise<EdgeConfig> =>
     loadEdgeConfig({ greengrass: withoutAccessControl(await control.getConfiguration()), env: process.env });
-  let config: EdgeConfig;
-  try {
-    config = await load();
-  } catch (e) {
-    await control.reportState('ERRORED').catch(() => {});
-    await control.close();
-    throw e;
-  }
   // A refused token cannot heal in this process (the nucleus issues one per launch): exit 2 and let
   // Greengrass start the component again, rather than run on without its configuration channel.
   let fail!: (error: Error) => void;
@@ -98,7 +90,18 @@ async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
     if (started.transport instanceof IpcTransport) started.transport.onFailure(fail);
     return started;
   };
-  let handle: EdgeHandle = await start(config);
+  let config: EdgeConfig;
+  let handle: EdgeHandle;
+  try {
+    config = await load();
+    handle = await start(config);
+  } catch (e) {
+    // A bad configuration or a buffer directory in use: report it, and close the control connection
+    // so that the process exits instead of idling on an open socket.
+    await control.reportState('ERRORED').catch(() => {});
+    await control.close();
+    throw e;
+  }
   await control.reportState('RUNNING');
   let restarting = Promise.resolve();
   await control.onConfigurationUpdate(() => {

@@ -8,6 +8,7 @@ import {
   EdgeConfigSchema,
   type EdgeConfigInput,
 } from '../../../protocol/index.js';
+import { DurableBuffer } from '../../../edge/src/buffer/index.js';
 import { startEdge } from '../../../edge/src/component/index.js';
 import { silentLogger } from '../../../edge/src/config/index.js';
 import { simulatedTowerConfig } from '../../../edge/src/monitor/index.js';
@@ -107,6 +108,38 @@ describe('startEdge', () => {
 });
 
 describe('the component entry under a Greengrass nucleus', () => {
+  it('reports ERRORED and exits 2 with one line when its buffer directory is in use', async () => {
+    const towerId = 'tower-c5';
+    const t = tempDir('entry-busy');
+    cleanups.push(t.cleanup);
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-c5');
+    cleanups.push(() => nucleus.stop());
+    nucleus.configuration = JSON.parse(
+      JSON.stringify({ sensors: simulatedTowerConfig(towerId, { sensors: 1, intervalMs: 100 }) }),
+    );
+    const bufferDir = join(t.dir, 'work', 'buffer');
+    const holder = await DurableBuffer.open({ dir: bufferDir, maxBytes: 1024 * 1024 });
+    cleanups.push(() => holder.close());
+    const entry = join(import.meta.dirname, '../../../edge/src/component/entry.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, '--state-dir', join(t.dir, 'work')], {
+      env: { ...process.env, ...nucleus.componentEnv(), AWS_IOT_THING_NAME: towerId },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanups.push(() => {
+      child.kill('SIGKILL');
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      `towerwatch edge: buffer directory ${bufferDir} is in use by another process (pid ${process.pid}) (stop that towerwatch edge, or give this one its own --state-dir)`,
+    );
+    expect(nucleus.states).toEqual(['ERRORED']);
+  });
+
   it('exits 2 with one line at once when the nucleus refuses its token, so Greengrass restarts it', async () => {
     const t = tempDir('entry-token');
     cleanups.push(t.cleanup);
