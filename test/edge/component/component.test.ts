@@ -118,7 +118,7 @@ describe('the component entry under a Greengrass nucleus', () => {
       JSON.stringify({ sensors: simulatedTowerConfig(towerId, { sensors: 1, intervalMs: 100 }) }),
     );
     const bufferDir = join(t.dir, 'work', 'buffer');
-    const holder = await DurableBuffer.open({ dir: bufferDir, maxBytes: 1024 * 1024 });
+    const holder = await DurableBuffer.open({ dir: bufferDir, maxBytes: 1024 * 1024, fsyncWindowMs: 5 });
     cleanups.push(() => holder.close());
     const entry = join(import.meta.dirname, '../../../edge/src/component/entry.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', entry, '--state-dir', join(t.dir, 'work')], {
