@@ -15,3 +15,4 @@ export * from './schemas/twin.js';
 export * from './topics.js';
 export * from './schemas/delivery-config.js';
 export * from './schemas/edge-config.js';
+export * from './schemas/stored-ack.js';
