@@ -17,9 +17,9 @@ export function dayStart(epochMs: number): number {
 }
 
 export const KEYS = {
-  telemetry: (towerId: string, day: string, sortTime: number, seq: number, drifted: boolean) => ({
+  telemetry: (towerId: string, day: string, firstReadingMs: number, seq: number) => ({
     pk: `TOWER#${towerId}#${day}`,
-    sk: `${padTime(sortTime)}#${padSeq(seq)}${drifted ? '#drift' : ''}`,
+    sk: `${padTime(firstReadingMs)}#${padSeq(seq)}`,
   }),
   telemetryPartition: (towerId: string, day: string) => `TOWER#${towerId}#${day}`,
   latest: (towerId: string) => ({ pk: `TOWER#${towerId}`, sk: 'LATEST' }),

@@ -20,8 +20,8 @@ export const MAX_QUERY_DAYS = 366;
 
 /**
  * Reads a tower's readings in [from, to] back out: one Query per UTC day partition, sort key up to
- * `to`, filtered on the item's end time. A drifted reading is returned when its receive time (its
- * bucket) falls in the range. Ordered by bucket time, then (seq, index).
+ * `to`, filtered on the item's end time. Readings are found by their device time, a drifted clock's
+ * too (flagged `clockDrift`, with its receive time). Ordered by time, then (seq, index).
  */
 export async function queryReadings(
   doc: DynamoDBDocumentClient,
@@ -52,20 +52,14 @@ export async function queryReadings(
     for await (const page of pages) {
       for (const item of (page.Items ?? []) as TelemetryItem[]) {
         for (const r of itemReadings(item)) {
-          const bucket = r.clockDrift ? r.receivedAt! : r.time;
-          if (bucket < from || bucket > to) continue;
+          if (r.time < from || r.time > to) continue;
           if (query.sensorId !== undefined && r.sensorId !== query.sensorId) continue;
           out.push(r);
         }
       }
     }
   }
-  return out.sort(
-    (a, b) =>
-      (a.clockDrift ? a.receivedAt! : a.time) - (b.clockDrift ? b.receivedAt! : b.time) ||
-      a.seq - b.seq ||
-      a.index - b.index,
-  );
+  return out.sort((a, b) => a.time - b.time || a.seq - b.seq || a.index - b.index);
 }
 
 /** The tower's latest value per sensor, or null before its first batch. */

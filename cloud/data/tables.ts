@@ -11,7 +11,6 @@ import type { RuleTargetFunction } from '../../protocol/index.js';
  * | item              | pk                                   | sk                                  |
  * |-------------------|--------------------------------------|-------------------------------------|
  * | telemetry batch   | `TOWER#<towerId>#<yyyy-mm-dd>`       | `<firstReadingMs:13>#<seq:16>`      |
- * | drifted batch     | `TOWER#<towerId>#<yyyy-mm-dd of receivedAt>` | `<receivedAt:13>#<seq:16>#drift` |
  * | latest values     | `TOWER#<towerId>`                    | `LATEST`                            |
  * | presence          | `TOWER#<towerId>`                    | `PRESENCE`                          |
  * | alert claim       | `ALERT#<alertId>`                    | `STATE#<raise|clear>`, `SWEPT#clear` |
@@ -21,8 +20,10 @@ import type { RuleTargetFunction } from '../../protocol/index.js';
  * A telemetry item holds one batch's readings of one UTC day (a batch crossing midnight becomes one
  * item per day): `s` the sensor ids, `r` the compact readings `[sensorIndex, offsetMs, value, quality?]`
  * as JSON text relative to `t0`, `ix` the batch indexes only when the item is not the whole batch,
- * `tFrom`/`tTo` the time span (what range queries filter on). Storage is priced per 1 KB written, so
- * one item per batch costs ~6 write units per ~330 readings where one item per reading costs 330.
+ * `tFrom`/`tTo` the time span (what range queries filter on). Keys come from the batch alone, so a
+ * redelivery overwrites the same items; a drifted device clock is an attribute (`drift`), not a key.
+ * Storage is priced per 1 KB written, so one item per batch costs ~6 write units per ~330 readings
+ * where one item per reading costs 330.
  *
  * The quarantine store is an item in this table (not S3) so the local stack needs nothing more and
  * a poison record stays next to the data it failed to become; it keeps the Kinesis record whole.

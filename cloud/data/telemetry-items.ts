@@ -23,8 +23,14 @@ export function isClockDrifted(
   return latest - ctx.receivedAt > MAX_CLOCK_DRIFT_MS;
 }
 
-/** The items storing one batch: one per UTC day of its readings, or one in the receive-time bucket when drifted. */
+/**
+ * The items storing one batch: one per UTC day of its readings. Keys come from the batch alone
+ * (tower, seq, reading times), never from the delivery: a redelivery, however late and whatever the
+ * device clock, overwrites the same items. A drifted clock is recorded on the item (`drift`), not in
+ * its key; receive time and expiry are the latest delivery's.
+ */
 export function batchToItems(batch: TelemetryBatch, ctx: ItemContext): TelemetryItem[] {
+  const drifted = isClockDrifted(batch, ctx);
   const base = {
     kind: 'telemetry' as const,
     towerId: batch.towerId,
@@ -33,19 +39,8 @@ export function batchToItems(batch: TelemetryBatch, ctx: ItemContext): Telemetry
     s: batch.sensors,
     receivedAt: ctx.receivedAt,
     expiresAt: expiresAt(ctx.receivedAt, ctx.retentionDays),
+    ...(drifted && { drift: { sentAt: ctx.sentAt, receivedAt: ctx.receivedAt } }),
   };
-  if (isClockDrifted(batch, ctx)) {
-    return [
-      {
-        ...KEYS.telemetry(batch.towerId, utcDay(ctx.receivedAt), ctx.receivedAt, batch.seq, true),
-        ...base,
-        tFrom: ctx.receivedAt,
-        tTo: ctx.receivedAt,
-        r: JSON.stringify(batch.readings),
-        drift: { sentAt: ctx.sentAt, receivedAt: ctx.receivedAt },
-      },
-    ];
-  }
   const byDay = new Map<string, number[]>();
   batch.readings.forEach((r, i) => {
     const day = utcDay(batch.t0 + r[1]);
@@ -59,7 +54,7 @@ export function batchToItems(batch: TelemetryBatch, ctx: ItemContext): Telemetry
     const times = readings.map((r) => batch.t0 + r[1]);
     const tFrom = Math.min(...times);
     return {
-      ...KEYS.telemetry(batch.towerId, day, tFrom, batch.seq, false),
+      ...KEYS.telemetry(batch.towerId, day, tFrom, batch.seq),
       ...base,
       tFrom,
       tTo: Math.max(...times),

@@ -9,7 +9,7 @@ export interface TelemetryItem {
   seq: number;
   /** Base time the offsets in `r` are relative to. */
   t0: number;
-  /** Time span the item covers: reading times, or the receive time for a drifted batch. */
+  /** Time span of the item's readings (device time, also when the clock drifted). */
   tFrom: number;
   tTo: number;
   s: string[];
@@ -18,7 +18,7 @@ export interface TelemetryItem {
   /** Batch index of each reading when the item holds only part of its batch. */
   ix?: number[];
   receivedAt: number;
-  /** Set when the device clock was more than the allowed drift from the IoT receive time. */
+  /** Set when the device clock was more than the allowed drift from the IoT receive time (of the latest delivery). */
   drift?: { sentAt: number; receivedAt: number };
   expiresAt: number;
 }
@@ -33,7 +33,7 @@ export interface StoredReading {
   time: number;
   value: number | null;
   quality?: 'uncertain' | 'bad';
-  /** The device clock was off: the reading is bucketed by `receivedAt`, not `time`. */
+  /** The device clock was off: `time` is what the device said, `receivedAt` when IoT Core got it. */
   clockDrift?: true;
   receivedAt?: number;
 }

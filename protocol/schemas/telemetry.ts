@@ -19,6 +19,11 @@ export interface Reading {
   quality?: Exclude<Quality, 'good'>;
 }
 
+const EPOCH_MS_MIN = EpochMsSchema.minValue!;
+const EPOCH_MS_MAX = EpochMsSchema.maxValue!;
+/** No offset can be wider than the epoch-ms range itself; bounding it keeps `t0 + offset` exact arithmetic. */
+const MAX_OFFSET_MS = EPOCH_MS_MAX - EPOCH_MS_MIN;
+
 /**
  * Compact wire form of a reading: [sensorIndex, timeOffsetMs, value] or [sensorIndex, timeOffsetMs, value, qualityCode].
  * sensorIndex points into the batch's `sensors`; timeOffsetMs is relative to the batch's `t0` (negative when a sensor's sample predates the first one).
@@ -26,7 +31,11 @@ export interface Reading {
  */
 export const CompactReadingSchema = z.tuple([
   z.number().int().nonnegative(),
-  z.number().int(),
+  z
+    .number()
+    .int()
+    .min(-MAX_OFFSET_MS, 'time offset must keep the reading inside the epoch-ms range')
+    .max(MAX_OFFSET_MS, 'time offset must keep the reading inside the epoch-ms range'),
   FiniteNumberSchema.nullable(),
   z.union([z.literal(1), z.literal(2)]).optional(),
 ]);
@@ -51,6 +60,16 @@ export const TelemetryBatchSchema = z
           code: 'custom',
           path: ['readings', i, 0],
           message: `sensor index ${r[0]} out of range`,
+        });
+      }
+      // A reading time outside the range is no date the consumers can key or query by (`-9e15`
+      // passes as an integer but makes an invalid Date): the batch is refused as a whole.
+      const time = b.t0 + r[1];
+      if (time < EPOCH_MS_MIN || time > EPOCH_MS_MAX) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['readings', i, 1],
+          message: `time offset ${r[1]} puts the reading at ${time}, outside epoch ms ${EPOCH_MS_MIN}..${EPOCH_MS_MAX} (2000-2100)`,
         });
       }
       if (r.length === 3 && r[2] === null) {

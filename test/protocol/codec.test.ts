@@ -9,16 +9,20 @@ import {
   encodeAlert,
   encodedBytes,
   encodeMessage,
+  EpochMsSchema,
   expandReadings,
   IOT,
   PayloadTooLargeError,
   packReadings,
   type Reading,
   TelemetryBatchBuilder,
+  TelemetryBatchSchema,
   UnknownSchemaVersionError,
 } from '../../protocol/index.js';
 
 const T = 1_763_900_000_000;
+const EPOCH_MS_MIN = EpochMsSchema.minValue!;
+const EPOCH_MS_MAX = EpochMsSchema.maxValue!;
 const alert: Alert = {
   schema: 1,
   towerId: 't1',
@@ -111,6 +115,62 @@ describe('codec', () => {
       { sensorId: 'temp', time: T - 20, value: null, quality: 'bad' },
       readings[3],
     ]);
+  });
+
+  it('refuses a reading offset that puts the reading outside the epoch-ms range, naming the field', () => {
+    const batch = {
+      schema: 1,
+      towerId: 't1',
+      seq: 1,
+      sentAt: T,
+      t0: T,
+      sensors: ['s'],
+      readings: [[0, 0, 1]],
+    };
+    for (const offset of [-9e15, 9e15, EPOCH_MS_MIN - T - 1, EPOCH_MS_MAX - T + 1]) {
+      expect(() => decodeTelemetry(JSON.stringify({ ...batch, readings: [[0, offset, 1]] }))).toThrow(
+        /readings\.0\.1: .*epoch/,
+      );
+    }
+    expect(
+      decodeTelemetry(
+        JSON.stringify({
+          ...batch,
+          readings: [
+            [0, EPOCH_MS_MIN - T, 1],
+            [0, EPOCH_MS_MAX - T, 2],
+          ],
+        }),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('every reading the schema accepts has a valid date inside the epoch-ms range (property)', () => {
+    const epoch = fc.integer({ min: EPOCH_MS_MIN, max: EPOCH_MS_MAX });
+    const offset = fc.oneof(
+      fc.integer({ min: -(EPOCH_MS_MAX - EPOCH_MS_MIN), max: EPOCH_MS_MAX - EPOCH_MS_MIN }),
+      fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+      fc.double({ noNaN: true, min: -1e17, max: 1e17 }),
+    );
+    fc.assert(
+      fc.property(epoch, fc.array(offset, { minLength: 1, maxLength: 5 }), (t0, offsets) => {
+        const parsed = TelemetryBatchSchema.safeParse({
+          schema: 1,
+          towerId: 't1',
+          seq: 1,
+          sentAt: t0,
+          t0,
+          sensors: ['s'],
+          readings: offsets.map((o) => [0, o, 1]),
+        });
+        if (!parsed.success) return;
+        for (const r of expandReadings(parsed.data)) {
+          expect(Number.isNaN(new Date(r.time).getTime())).toBe(false);
+          expect(EpochMsSchema.safeParse(r.time).success).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('decodes a bundle into its batches, keeping each seq', () => {

@@ -74,6 +74,24 @@ describe('query module', () => {
     ).rejects.toThrow(/at most 366/);
   });
 
+  it('item keys come from device data only: a late redelivery or a drifted clock keys the same items', () => {
+    const keys = (items: { pk: string; sk: string }[]) => items.map((i) => `${i.pk} ${i.sk}`);
+    const midnight = Date.UTC(2026, 10, 24);
+    const b = batch('t1', 7, midnight - 2_000, ['s', 'u'], 4);
+    const at = (receivedAt: number, sentAt = b.sentAt) =>
+      batchToItems(b, { receivedAt, sentAt, retentionDays: 1 });
+    const first = at(b.sentAt + 200);
+    expect(first).toHaveLength(2);
+    // Redelivered 20 min later (the edge restarted): the stored batch keeps its send time.
+    expect(keys(at(b.sentAt + 20 * 60_000))).toEqual(keys(first));
+    // A device clock 3 days behind, received twice 20 min apart: still the device's keys.
+    const late = b.sentAt + 3 * 86_400_000;
+    const drifted = at(late);
+    expect(drifted.every((i) => i.drift)).toBe(true);
+    expect(keys(drifted)).toEqual(keys(first));
+    expect(keys(at(late + 20 * 60_000))).toEqual(keys(first));
+  });
+
   it('item layout helpers: one item per day, drift only for a clock that is off', () => {
     const b = batch('t1', 1, T0, ['s'], 3);
     expect(batchToItems(b, { receivedAt: b.sentAt, sentAt: b.sentAt, retentionDays: 1 })).toHaveLength(1);

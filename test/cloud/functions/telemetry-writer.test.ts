@@ -191,23 +191,55 @@ describe('telemetry-writer through the event source mapping', () => {
     );
   });
 
-  it('flags a batch from a drifted clock and buckets it by the receive time', async () => {
+  it('flags a batch from a drifted clock and keeps it at its device time', async () => {
     const s = await setup();
     const receivedAt = T0 + 2 * 86_400_000;
     const drifted = batch('t1', 1, T0, SENSORS, 2);
     const fine = batch('t1', 2, receivedAt - 5_000, SENSORS, 2);
     await s.deliver([telemetryPut(drifted, receivedAt), telemetryPut(fine, receivedAt)]);
-    expect(await s.query('t1', T0 - 60_000, T0 + 60_000)).toEqual([]);
+    const atDeviceTime = await s.query('t1', T0 - 60_000, T0 + 60_000);
+    expect(atDeviceTime).toHaveLength(6);
+    expect(atDeviceTime.every((r) => r.seq === 1 && r.clockDrift && r.receivedAt === receivedAt)).toBe(true);
     const around = await s.query('t1', receivedAt - 60_000, receivedAt + 60_000);
-    expect(around).toHaveLength(12);
-    const flagged = around.filter((r) => r.clockDrift);
-    expect(flagged.map((r) => r.seq)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(flagged.every((r) => r.receivedAt === receivedAt && r.time < T0 + 2_000)).toBe(true);
+    expect(around.map((r) => r.seq)).toEqual([2, 2, 2, 2, 2, 2]);
     const item = (await s.scan()).find((i) => i.seq === 1)!;
-    expect(item.sk).toMatch(/#drift$/);
-    expect(item.pk).toBe(`TOWER#t1#${utcDay(receivedAt)}`);
+    expect(item.pk).toBe(`TOWER#t1#${utcDay(T0)}`);
+    expect(item.drift).toEqual({ sentAt: drifted.sentAt, receivedAt });
     const latest = await getLatest(env.aws.clients.doc, s.res.tableName, 't1');
     expect(latest!.sensors['temp-cabinet']!.t).toBe(fine.t0 + 1000);
+  });
+
+  it('stores a batch once however late it is redelivered, drifted clock or not', async () => {
+    const s = await setup();
+    const telemetryKeys = async () =>
+      (await s.scan()).filter((i) => i.kind === 'telemetry').map((i) => `${i.pk} ${i.sk}`);
+    const onTime = batch('t1', 1, T0, SENSORS, 5);
+    const behind = batch('t1', 2, T0 - 3 * 3_600_000, SENSORS, 5);
+    const receivedAt = onTime.sentAt + 200;
+    await s.deliver([telemetryPut(onTime, receivedAt), telemetryPut(behind, receivedAt)]);
+    const first = await telemetryKeys();
+    expect(first).toHaveLength(2);
+    // kill -9 before the edge saw its acknowledgement: the same stored batches again, 20 min later.
+    await s.deliver([
+      telemetryPut(onTime, receivedAt + 20 * 60_000),
+      telemetryPut(behind, receivedAt + 20 * 60_000),
+    ]);
+    expect(await telemetryKeys()).toEqual(first);
+    const readings = await s.query('t1', T0 - 4 * 3_600_000, T0 + 3_600_000);
+    expect(readings).toHaveLength(30);
+    expect(new Set(readings.map(identity)).size).toBe(30);
+  });
+
+  it('quarantines a batch whose reading offset makes no valid date instead of stalling the shard', async () => {
+    const s = await setup();
+    const bad = batch('t1', 1, T0, SENSORS, 2);
+    bad.readings[1] = [1, -9e15, 20];
+    await s.deliver([telemetryPut(bad), telemetryPut(batch('t1', 2, T0 + 10_000, SENSORS, 2))]);
+    const quarantined = (await s.scan()).filter((i) => i.kind === 'quarantine');
+    expect(quarantined.map((q) => q.field)).toEqual(['readings.1.1']);
+    expect(s.destination.failures).toEqual([]);
+    expect(s.mapping.stats()).toMatchObject({ partialFailures: 0, functionErrors: 0 });
+    expect((await s.query('t1', T0, T0 + 60_000)).map((r) => r.seq)).toEqual([2, 2, 2, 2, 2, 2]);
   });
 
   it('keeps the newest value per sensor whatever order the batches arrive in', async () => {
