@@ -7,7 +7,7 @@ import {
   ConfigShadowStateSchema,
   SensorKindSchema,
 } from './config.js';
-import { BufferConfigSchema, TransportConfigSchema } from './delivery-config.js';
+import { BufferConfigSchema, DEFAULT_CONFIRM_TIMEOUT_MS, TransportConfigSchema } from './delivery-config.js';
 
 export const SENSOR_SOURCES = ['simulated', 'hwmon', 'w1', 'iio', 'modbus'] as const;
 export const SIMULATED_PROFILES = ['temperature', 'humidity', 'voltage', 'door', 'vibration'] as const;
@@ -158,6 +158,7 @@ export const EdgeConfigSchema = z
       maxPublishesPerSecond: 100,
       maxBytesPerSecond: 512 * 1024,
       drainMaxBytes: 128 * 1024,
+      confirmTimeoutMs: DEFAULT_CONFIRM_TIMEOUT_MS,
     }),
   })
   .strict();

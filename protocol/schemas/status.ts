@@ -25,6 +25,19 @@ export const StatusSchema = z.object({
     reconnects: Count,
     lastConnectedAt: EpochMsSchema.nullable(),
   }),
+  /**
+   * Telemetry batches PUBACK'd but not yet named by a stored acknowledgement (they stay in the
+   * buffer). Absent from edges that predate stored acknowledgements.
+   */
+  unconfirmed: z
+    .object({
+      depthMessages: Count,
+      /** Since the first PUBACK of the oldest of them; null when none waits. */
+      oldestAgeMs: Count.nullable(),
+      /** Batches sent again because no acknowledgement named them within `transport.confirmTimeoutMs`. */
+      resentAfterTimeout: Count,
+    })
+    .optional(),
   sensors: z.object({ ok: Count, failing: Count }).optional(),
   configVersion: Count.optional(),
 });

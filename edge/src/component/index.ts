@@ -50,6 +50,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeHandle> 
     maxPublishesPerSecond: config.transport.maxPublishesPerSecond,
     maxBytesPerSecond: config.transport.maxBytesPerSecond,
     drainMaxBytes: config.transport.drainMaxBytes,
+    confirmTimeoutMs: config.transport.confirmTimeoutMs,
     ...(options.scheduler && { scheduler: options.scheduler }),
   });
   let monitor: TowerMonitor | undefined;

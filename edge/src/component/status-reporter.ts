@@ -8,7 +8,7 @@ import type { Transport } from '../transport/index.js';
 export const DEFAULT_STATUS_INTERVAL_MS = 60_000;
 
 /**
- * Publishes the `status` message (buffer depth, drops, connectivity) on an interval and right after
+ * Publishes the `status` message (buffer depth, unconfirmed telemetry, drops, connectivity) on an interval and right after
  * each (re)connect. Status is a snapshot, not history: it is not buffered, a missed one is superseded.
  */
 export class StatusReporter {
@@ -54,6 +54,7 @@ export class StatusReporter {
       startedAt: this.startedAt,
       buffer: buffer.stats(),
       connection: transport.stats(),
+      unconfirmed: this.deps.delivery.stats().unconfirmed,
     });
     const monitor = this.deps.monitor();
     if (monitor) {

@@ -1,9 +1,12 @@
-import type { DurableBuffer, Lane, LaneName } from '../buffer/index.js';
+import { storedAckTopic } from '../../../protocol/index.js';
+import type { DurableBuffer, Lane, LaneName, StoredRecord } from '../buffer/index.js';
 import type { Transport } from '../transport/index.js';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../transport/index.js';
+import { Confirmations } from './confirmations.js';
 import { buildMessage, bundleEnvelopeBytes } from './messages.js';
 import { Signal } from './signal.js';
 import { SlidingWindowLimiter } from './rate-window.js';
+import { parseStoredAck } from './stored-ack-message.js';
 import type { DeliveryLimits, DeliveryStats, OutgoingMessage, Scheduler } from './types.js';
 import { realScheduler } from './types.js';
 
@@ -39,13 +42,32 @@ export interface DeliveryOptions extends DeliveryLimits {
   scheduler?: Scheduler;
   /** Pause after a publish the service refused (not a lost connection) before trying again. */
   retryBackoff?: BackoffOptions;
+  /**
+   * How long a PUBACK'd telemetry batch waits for a stored acknowledgement before it is sent again.
+   * 0 or absent: PUBACK confirms (a cloud that sends no acknowledgements).
+   */
+  confirmTimeoutMs?: number;
 }
+
+/**
+ * Re-sending after a timeout re-reads the lane from its first unacknowledged record; timeouts that
+ * fall close together share one such pass, at the cost of a re-send up to this share of the timeout late.
+ */
+const RESEND_PASS_SHARE = 0.1;
 
 /**
  * Moves stored records to IoT Core, at least once: alerts before any telemetry, each lane in order,
  * at most `maxInflight` unacknowledged publishes, under the per-connection publish and byte rates.
- * A backlog drains as bundles of up to `drainMaxBytes`; records are acknowledged to the buffer only
- * on PUBACK, and everything unacknowledged is sent again after a connection loss.
+ * A backlog drains as bundles of up to `drainMaxBytes`. Everything not PUBACK'd is sent again after a
+ * connection loss.
+ *
+ * An alert is acknowledged to the buffer on PUBACK (the notifier de-duplicates by alert id, and
+ * nothing stores alerts by seq). A telemetry batch is acknowledged only when the cloud's stored
+ * acknowledgement names its seq: PUBACK (or the Greengrass spooler taking it) says only that a broker
+ * holds it. Until then it stays in the buffer, and it is sent again once `confirmTimeoutMs` has
+ * passed since its last PUBACK. A connection loss does not make PUBACK'd batches due early: a lost
+ * link says nothing about what the broker already holds, and re-sending the whole confirmation
+ * window after every reconnect of a flaky link would multiply a backlog drain.
  */
 export class Delivery {
   private readonly scheduler: Scheduler;
@@ -63,7 +85,10 @@ export class Delivery {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly counters: Omit<DeliveryStats, 'inflight'> = {
+  private readonly confirmations: Confirmations;
+  private readonly confirmTimeoutMs: number;
+  private lastResendPassAt = Number.NEGATIVE_INFINITY;
+  private readonly counters: Omit<DeliveryStats, 'inflight' | 'unconfirmed'> = {
     deliveredMessages: 0,
     deliveredAlerts: 0,
     deliveredBatches: 0,
@@ -71,6 +96,9 @@ export class Delivery {
     publishedBytes: 0,
     failedPublishes: 0,
     lastError: null,
+    storedAcks: 0,
+    rejectedStoredAcks: 0,
+    lastRejectedStoredAck: null,
   };
 
   constructor(private readonly options: DeliveryOptions) {
@@ -81,6 +109,10 @@ export class Delivery {
     this.envelope = bundleEnvelopeBytes(options.towerId);
     this.headroom = alertHeadroom(options);
     this.bundleBytes = bundleBytes(options);
+    this.confirmTimeoutMs = options.confirmTimeoutMs ?? 0;
+    this.confirmations = new Confirmations(this.confirmTimeoutMs, (records) =>
+      options.buffer.telemetryLane.ack(records),
+    );
   }
 
   start(): void {
@@ -95,6 +127,12 @@ export class Delivery {
         wake();
       }),
     );
+    // Kept by the transport across reconnects; a failure now is retried on the next connect.
+    transport
+      .subscribe(storedAckTopic(this.options.towerId), ({ payload }) => this.onStoredAck(payload))
+      .catch((e: Error) => {
+        this.counters.lastError = `subscribe ${storedAckTopic(this.options.towerId)}: ${e.message}`;
+      });
     this.running = this.loop();
   }
 
@@ -107,7 +145,19 @@ export class Delivery {
   }
 
   stats(): DeliveryStats {
-    return { ...this.counters, inflight: this.inflight };
+    return { ...this.counters, inflight: this.inflight, unconfirmed: this.confirmations.stats() };
+  }
+
+  private onStoredAck(payload: Buffer): void {
+    if (this.stopped) return;
+    const parsed = parseStoredAck(payload, this.options.towerId);
+    if (!parsed.ok) {
+      this.counters.rejectedStoredAcks++;
+      this.counters.lastRejectedStoredAck = parsed.problem;
+      return;
+    }
+    this.counters.storedAcks++;
+    if (this.confirmations.stored(parsed.ack.ranges) > 0) this.signal.notify();
   }
 
   /**
@@ -134,9 +184,11 @@ export class Delivery {
         await this.signal.wait();
         continue;
       }
+      const resendAt = this.nextResendPassAt();
+      if (resendAt !== null && resendAt <= this.scheduler.now()) this.startResendPass();
       const message = await this.nextMessage();
       if (!message) {
-        await this.signal.wait();
+        await this.idle();
         continue;
       }
       const reserve = message.lane === 'alerts' ? { publishes: 0, bytes: 0 } : this.headroom;
@@ -156,6 +208,34 @@ export class Delivery {
     }
   }
 
+  /** Waits for something to send, or until an unconfirmed batch is due to be sent again. */
+  private async idle(): Promise<void> {
+    const resendAt = this.nextResendPassAt();
+    if (resendAt === null) return this.signal.wait();
+    const wake = new AbortController();
+    await Promise.race([
+      this.scheduler.sleep(Math.max(0, resendAt - this.scheduler.now()), wake.signal),
+      this.signal.wait(),
+    ]);
+    wake.abort();
+  }
+
+  private nextResendPassAt(): number | null {
+    const due = this.confirmations.dueAt();
+    if (due === null) return null;
+    return Math.max(due, this.lastResendPassAt + this.confirmTimeoutMs * RESEND_PASS_SHARE);
+  }
+
+  /**
+   * The lane hands out again everything from its first unacknowledged record; the confirmations pick
+   * the due ones. Publishes in flight and the staged bundle stay as they are.
+   */
+  private startResendPass(): void {
+    this.lastResendPassAt = this.scheduler.now();
+    this.confirmations.rewound();
+    this.options.buffer.telemetryLane.rewind();
+  }
+
   /** The staged or next alert, else the staged or next telemetry message. */
   private async nextMessage(): Promise<OutgoingMessage | null> {
     const { alerts, telemetryLane } = this.options.buffer;
@@ -164,7 +244,10 @@ export class Delivery {
       ['telemetry', telemetryLane],
     ] as const) {
       if (this.staged[name]) return this.staged[name];
-      if (!lane.hasUnread) continue;
+      if (!lane.hasUnread) {
+        if (name === 'telemetry') this.confirmations.exhausted();
+        continue;
+      }
       const message = await this.take(name, lane);
       if (message) {
         this.staged[name] = message;
@@ -176,12 +259,19 @@ export class Delivery {
 
   private async take(name: LaneName, lane: Lane): Promise<OutgoingMessage | null> {
     const epoch = this.epoch;
-    const records =
-      name === 'alerts'
-        ? await lane.take(1, Number.MAX_SAFE_INTEGER)
-        : await lane.take(MAX_BATCHES_PER_BUNDLE, this.bundleBytes - this.envelope);
-    // A rewind while reading hands these records out again; drop this copy.
-    if (epoch !== this.epoch || records.length === 0) return null;
+    let records: StoredRecord[] = [];
+    // After a rewind the lane hands out records that are in flight or wait for their stored
+    // acknowledgement; read on until something is to be sent.
+    while (records.length === 0 && lane.hasUnread) {
+      const taken =
+        name === 'alerts'
+          ? await lane.take(1, Number.MAX_SAFE_INTEGER)
+          : await lane.take(MAX_BATCHES_PER_BUNDLE, this.bundleBytes - this.envelope);
+      // A rewind while reading hands these records out again; drop this copy.
+      if (epoch !== this.epoch || taken.length === 0) return null;
+      records = name === 'alerts' ? taken : this.confirmations.admit(taken, this.scheduler.now());
+    }
+    if (records.length === 0) return null;
     return buildMessage(this.options.towerId, name, records, this.scheduler.now());
   }
 
@@ -195,7 +285,8 @@ export class Delivery {
         if (epoch !== this.epoch) return;
         this.inflight--;
         this.failures = 0;
-        this.options.buffer.lane(message.lane).ack(message.records);
+        if (message.lane === 'alerts') this.options.buffer.alerts.ack(message.records);
+        else this.confirmations.delivered(message.records, this.scheduler.now());
         const c = this.counters;
         c.deliveredMessages++;
         c.publishedBytes += message.payload.length;
@@ -217,11 +308,12 @@ export class Delivery {
     );
   }
 
-  /** Everything not acknowledged is handed out again, in order. */
+  /** Everything not PUBACK'd is handed out again, in order. */
   private rewind(): void {
     this.epoch++;
     this.inflight = 0;
     this.staged = { alerts: null, telemetry: null };
+    this.confirmations.abandon();
     this.options.buffer.alerts.rewind();
     this.options.buffer.telemetryLane.rewind();
   }

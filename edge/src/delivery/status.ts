@@ -1,6 +1,7 @@
 import { SCHEMA_VERSION, type Status } from '../../../protocol/index.js';
 import type { BufferStats } from '../buffer/index.js';
 import type { ConnectionStats } from '../transport/index.js';
+import type { ConfirmationStats } from './confirmations.js';
 
 /** The `status` message from the buffer and connection figures. Pure. */
 export function buildStatus(input: {
@@ -9,8 +10,9 @@ export function buildStatus(input: {
   startedAt: number;
   buffer: BufferStats;
   connection: ConnectionStats;
+  unconfirmed?: ConfirmationStats;
 }): Status {
-  const { buffer, connection, now } = input;
+  const { buffer, connection, now, unconfirmed } = input;
   const oldest = [buffer.alerts.oldestAppendedAt, buffer.telemetry.oldestAppendedAt].filter(
     (t): t is number => t !== null,
   );
@@ -30,5 +32,13 @@ export function buildStatus(input: {
       reconnects: connection.reconnects,
       lastConnectedAt: connection.lastConnectedAt,
     },
+    ...(unconfirmed && {
+      unconfirmed: {
+        depthMessages: unconfirmed.depthMessages,
+        oldestAgeMs:
+          unconfirmed.oldestDeliveredAt === null ? null : Math.max(0, now - unconfirmed.oldestDeliveredAt),
+        resentAfterTimeout: unconfirmed.resentAfterTimeout,
+      },
+    }),
   };
 }

@@ -1,4 +1,5 @@
 import type { LaneName, StoredRecord } from '../buffer/index.js';
+import type { ConfirmationStats } from './confirmations.js';
 
 /** Time as delivery sees it; injected so the throttle can run on a simulated clock. */
 export interface Scheduler {
@@ -39,6 +40,13 @@ export interface DeliveryLimits {
 }
 
 export interface DeliveryStats {
+  /** Telemetry PUBACK'd but not yet named by a stored acknowledgement (still on disk). */
+  unconfirmed: ConfirmationStats;
+  /** Stored acknowledgements applied. */
+  storedAcks: number;
+  /** Messages on the stored-acknowledgement topic that were malformed or for another tower; ignored. */
+  rejectedStoredAcks: number;
+  lastRejectedStoredAck: string | null;
   deliveredMessages: number;
   deliveredAlerts: number;
   deliveredBatches: number;

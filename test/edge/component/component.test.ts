@@ -42,7 +42,8 @@ describe('startEdge', () => {
     cleanups.push(() => broker.stop());
     const { certPath, keyPath, caPath } = ids.devices[towerId]!;
     const config = towerConfig(towerId, {
-      transport: { kind: 'mqtt', endpoint: broker.url, certPath, keyPath, caPath },
+      // This broker is no cloud: it sends no stored acknowledgements, so PUBACK has to confirm.
+      transport: { kind: 'mqtt', endpoint: broker.url, certPath, keyPath, caPath, confirmTimeoutMs: 0 },
     });
     const stateDir = join(t.dir, 'state');
     const of = (type: string) =>

@@ -9,6 +9,7 @@ import {
   FLEET,
   shadowTopic,
   shadowTopicPrefix,
+  storedAckTopic,
   towerPolicyDocument,
 } from '../../../protocol/index.js';
 import { ARTIFACT, parseRecipe, renderRecipe } from '../../../edge/src/component/recipe.js';
@@ -85,6 +86,7 @@ describe('edge/recipe.yaml', () => {
     expect(loaded.batching).toEqual(DEFAULT_BATCHING);
     expect(loaded.sensors.map((s) => s.id)).toEqual(TYPICAL_TOWER_SENSORS.map((s) => s.id));
     expect(loaded.transport.kind).toBe('auto');
+    expect(loaded.transport.confirmTimeoutMs).toBe(60_000);
   });
 
   it('grants exactly the IPC operations and topics the component uses, scoped to {iot:thingName}', () => {
@@ -98,6 +100,7 @@ describe('edge/recipe.yaml', () => {
       'aws.greengrass.ShadowManager aws.greengrass#GetThingShadow',
       'aws.greengrass.ShadowManager aws.greengrass#UpdateThingShadow',
       'aws.greengrass.ipc.mqttproxy aws.greengrass#PublishToIoTCore',
+      'aws.greengrass.ipc.mqttproxy aws.greengrass#SubscribeToIoTCore',
       'aws.greengrass.ipc.pubsub aws.greengrass#SubscribeToTopic',
     ]);
     const forThing = (op: string) =>
@@ -112,6 +115,9 @@ describe('edge/recipe.yaml', () => {
     expect(published).toEqual((['telemetry', 'alert', 'status'] as const).map((t) => deviceTopic(THING, t)));
     // Whatever the nucleus publishes for the component must also pass the tower's IoT policy.
     for (const topic of published) expect(policyAllows('iot:Publish', topic)).toBe(true);
+    // The cloud's stored acknowledgements; without the grant the IPC subscription is refused.
+    expect(forThing('aws.greengrass#SubscribeToIoTCore')).toEqual([storedAckTopic(THING)]);
+    expect(policyAllows('iot:Receive', storedAckTopic(THING))).toBe(true);
     expect(forThing('aws.greengrass#GetThingShadow')).toEqual([shadowTopicPrefix(THING, 'config')]);
     expect(forThing('aws.greengrass#SubscribeToTopic')).toEqual([
       shadowTopic(THING, 'config', 'update', 'delta'),
