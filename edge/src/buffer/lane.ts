@@ -26,6 +26,20 @@ interface PendingAppend {
   reject: (e: Error) => void;
 }
 
+/** The file operations a lane does; injected so tests can fill the disk or make it read-only. */
+export interface LaneFiles {
+  open(path: string, flags: 'a' | 'r'): Promise<SegmentHandle>;
+  writeState(path: string, text: string): void;
+}
+
+/** The part of a `FileHandle` a lane uses. */
+export type SegmentHandle = Pick<FileHandle, 'writev' | 'datasync' | 'truncate' | 'read' | 'close'>;
+
+export const NODE_FILES: LaneFiles = {
+  open: (path, flags) => open(path, flags),
+  writeState: writeFileAtomicSync,
+};
+
 export interface LaneOptions {
   name: LaneName;
   dir: string;
@@ -33,7 +47,11 @@ export interface LaneOptions {
   fsyncWindowMs: number;
   cursorSaveMs: number;
   now: () => number;
+  files?: LaneFiles;
 }
+
+/** Cursor saves that fail (disk full, read-only) are retried with backoff up to this interval. */
+const CURSOR_RETRY_MAX_MS = 60_000;
 
 export interface OpenReport {
   corruptRecords: number;
@@ -52,7 +70,9 @@ export class Lane {
   private readonly cursorFile: string;
   /** Bytes of each segment file on disk (sealed and active). */
   private readonly segmentSizes = new Map<number, number>();
-  private active: { segment: number; fh: FileHandle; bytes: number } | null = null;
+  private active: { segment: number; fh: SegmentHandle; bytes: number } | null = null;
+  /** A failed write could not be cut back: the next write starts a new segment instead of following the garbage. */
+  private activeTainted = false;
   private pending: PendingAppend[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -64,7 +84,12 @@ export class Lane {
   private cursor: Position = { segment: 0, offset: 0 };
   private cursorDirty = false;
   private cursorTimer: NodeJS.Timeout | null = null;
-  private readHandles = new Map<number, FileHandle>();
+  private readHandles = new Map<number, SegmentHandle>();
+  /** Bumped by `rewind()`, so a `take` that was reading when it happened hands out nothing. */
+  private rewinds = 0;
+  private cursorFailures = 0;
+  private cursorError: string | null = null;
+  private readonly files: LaneFiles;
   private readonly listeners = new Set<() => void>();
   corruptRecords = 0;
   private closed = false;
@@ -73,6 +98,7 @@ export class Lane {
     this.name = options.name;
     this.dir = join(options.dir, options.name);
     this.cursorFile = join(this.dir, 'cursor.json');
+    this.files = options.files ?? NODE_FILES;
   }
 
   /** Recovers the lane: drops acknowledged segments, truncates a torn tail, skips and counts damaged records. */
@@ -145,7 +171,7 @@ export class Lane {
   }
 
   private async startSegment(segment: number): Promise<void> {
-    const fh = await open(segmentPath(this.dir, segment), 'a');
+    const fh = await this.files.open(segmentPath(this.dir, segment), 'a');
     fsyncDir(this.dir);
     this.active = { segment, fh, bytes: 0 };
     this.segmentSizes.set(segment, 0);
@@ -174,57 +200,93 @@ export class Lane {
     }, windowMs);
   }
 
+  /**
+   * Writes the pending appends in groups (one writev + one datasync each). A group whose write or
+   * sync fails, or is short (disk full), is cut back off the file and exactly its appends reject;
+   * offsets only ever advance by bytes that reached the disk. Appends not yet tried go back to the
+   * queue, so every append settles whatever fails.
+   */
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     let i = 0;
-    try {
-      while (i < batch.length) {
-        const active = this.active!;
-        if (active.bytes >= this.options.segmentBytes) {
-          await this.rotate();
-          continue;
-        }
-        const group: PendingAppend[] = [];
-        let bytes = active.bytes;
-        while (i < batch.length && (group.length === 0 || bytes < this.options.segmentBytes)) {
-          group.push(batch[i]!);
-          bytes += batch[i]!.frame.length;
-          i++;
-        }
-        await active.fh.writev(group.map((p) => p.frame));
-        await active.fh.datasync();
-        for (const p of group) {
-          this.entries.push({
-            segment: active.segment,
-            offset: active.bytes,
-            bytes: p.frame.length,
-            appendedAt: p.appendedAt,
-            count: p.input.count,
-            seq: p.input.seq,
-            acked: false,
-          });
-          active.bytes += p.frame.length;
-          this.depthBytes += p.frame.length;
-          p.resolve();
-        }
-        this.segmentSizes.set(active.segment, active.bytes);
+    while (i < batch.length) {
+      const group: PendingAppend[] = [];
+      const a = this.active;
+      let bytes = a && !this.activeTainted && a.bytes < this.options.segmentBytes ? a.bytes : 0;
+      while (i < batch.length && (group.length === 0 || bytes < this.options.segmentBytes)) {
+        group.push(batch[i]!);
+        bytes += batch[i]!.frame.length;
+        i++;
       }
-    } catch (e) {
-      const error = new BufferError(
-        `cannot store to ${this.dir}: ${(e as Error).message}`,
-        this.dir,
-        'check free disk space and permissions of buffer.dir',
-      );
-      for (const p of batch.slice(i)) p.reject(error);
+      try {
+        await this.writeGroup(group);
+      } catch (e) {
+        const error = new BufferError(
+          `cannot store to ${this.dir}: ${(e as Error).message}`,
+          this.dir,
+          'check free disk space and permissions of buffer.dir',
+        );
+        for (const p of group) p.reject(error);
+      }
     }
     for (const listener of this.listeners) listener();
   }
 
+  private async writeGroup(group: readonly PendingAppend[]): Promise<void> {
+    if (!this.active || this.activeTainted || this.active.bytes >= this.options.segmentBytes)
+      await this.rotate();
+    const active = this.active!;
+    const frames = group.map((p) => p.frame);
+    const expected = frames.reduce((n, f) => n + f.length, 0);
+    try {
+      const { bytesWritten } = await active.fh.writev(frames);
+      if (bytesWritten !== expected) {
+        throw Object.assign(new Error(`short write (${bytesWritten} of ${expected} bytes): disk full`), {
+          code: 'ENOSPC',
+        });
+      }
+      await active.fh.datasync();
+    } catch (e) {
+      // Whatever part reached the file is not stored: cut it off so the next record follows the last good one.
+      try {
+        await active.fh.truncate(active.bytes);
+      } catch {
+        this.activeTainted = true;
+      }
+      throw e;
+    }
+    for (const p of group) {
+      this.entries.push({
+        segment: active.segment,
+        offset: active.bytes,
+        bytes: p.frame.length,
+        appendedAt: p.appendedAt,
+        count: p.input.count,
+        seq: p.input.seq,
+        acked: false,
+      });
+      active.bytes += p.frame.length;
+      this.depthBytes += p.frame.length;
+      p.resolve();
+    }
+    this.segmentSizes.set(active.segment, active.bytes);
+  }
+
+  /** Opens the next segment before closing the old one, so a failed open leaves the lane writable. */
   private async rotate(): Promise<void> {
     const old = this.active!;
-    await old.fh.close();
-    await this.startSegment(old.segment + 1);
+    const next = old.segment + 1;
+    const fh = await this.files.open(segmentPath(this.dir, next), 'a');
+    this.active = { segment: next, fh, bytes: 0 };
+    this.segmentSizes.set(next, 0);
+    this.activeTainted = false;
+    await old.fh.close().catch(() => {});
+    try {
+      fsyncDir(this.dir);
+    } catch {
+      // The directory entry is made durable by the next successful fsync of the directory.
+    }
   }
 
   /** Waits for every append issued so far to be fsync'd. */
@@ -253,6 +315,7 @@ export class Lane {
   async take(maxRecords: number, maxPayloadBytes: number): Promise<StoredRecord[]> {
     const out: StoredRecord[] = [];
     let payloadBytes = 0;
+    const rewinds = this.rewinds;
     while (this.read < this.entries.length && out.length < maxRecords) {
       const run: Entry[] = [];
       const segment = this.entries[this.read]!.segment;
@@ -279,6 +342,9 @@ export class Lane {
         if (this.segmentSizes.has(segment)) throw e;
         continue;
       }
+      // A rewind during the read hands everything out again from the first unacknowledged record;
+      // reading on would move `read` past records the caller drops as stale, stranding them.
+      if (rewinds !== this.rewinds) return [];
       for (const e of run) {
         const decoded = decodeFrameAt(buf, e.offset - first.offset);
         if (decoded.kind !== 'frame') {
@@ -302,10 +368,10 @@ export class Lane {
     return out;
   }
 
-  private async readHandle(segment: number): Promise<FileHandle> {
+  private async readHandle(segment: number): Promise<SegmentHandle> {
     let fh = this.readHandles.get(segment);
     if (!fh) {
-      fh = await open(segmentPath(this.dir, segment), 'r');
+      fh = await this.files.open(segmentPath(this.dir, segment), 'r');
       this.readHandles.set(segment, fh);
     }
     return fh;
@@ -336,6 +402,7 @@ export class Lane {
   /** Hands out again everything not acknowledged (after a connection loss). */
   rewind(): void {
     this.read = this.head;
+    this.rewinds++;
   }
 
   private compact(): void {
@@ -407,23 +474,43 @@ export class Lane {
       depthBytes: this.depthBytes,
       depthMessages: this.entries.length - this.head,
       oldestAppendedAt: this.entries[this.head]?.appendedAt ?? null,
+      cursorSaveFailures: this.cursorFailures,
+      cursorError: this.cursorError,
     };
   }
 
   private markCursorDirty(): void {
     this.cursorDirty = true;
+    this.scheduleCursorSave(this.options.cursorSaveMs);
+  }
+
+  private scheduleCursorSave(delayMs: number): void {
     if (this.cursorTimer || this.closed) return;
     this.cursorTimer = setTimeout(() => {
       this.cursorTimer = null;
-      this.saveCursor();
-    }, this.options.cursorSaveMs);
+      if (!this.saveCursor()) {
+        // Disk full or read-only: the cursor stays dirty (a restart would only redeliver) and is retried.
+        const backoff = this.options.cursorSaveMs * 2 ** Math.min(this.cursorFailures, 16);
+        this.scheduleCursorSave(Math.min(CURSOR_RETRY_MAX_MS, Math.max(backoff, 1)));
+      }
+    }, delayMs);
     this.cursorTimer.unref();
   }
 
-  private saveCursor(): void {
-    if (!this.cursorDirty) return;
+  /** Writes the cursor if it moved; false when the write failed (kept dirty, reported in stats). */
+  private saveCursor(): boolean {
+    if (!this.cursorDirty) return true;
+    try {
+      this.files.writeState(this.cursorFile, JSON.stringify(this.cursor));
+    } catch (e) {
+      this.cursorFailures++;
+      this.cursorError = `cannot save the delivery cursor ${this.cursorFile}: ${(e as Error).message}`;
+      return false;
+    }
     this.cursorDirty = false;
-    writeFileAtomicSync(this.cursorFile, JSON.stringify(this.cursor));
+    this.cursorFailures = 0;
+    this.cursorError = null;
+    return true;
   }
 
   async close(): Promise<void> {
@@ -431,8 +518,9 @@ export class Lane {
     this.closed = true;
     if (this.cursorTimer) clearTimeout(this.cursorTimer);
     this.cursorTimer = null;
+    // A cursor that cannot be saved now only means records are delivered again after the restart.
     this.saveCursor();
-    await this.active?.fh.close();
+    await this.active?.fh.close().catch(() => {});
     this.active = null;
     for (const fh of this.readHandles.values()) await fh.close();
     this.readHandles.clear();

@@ -32,6 +32,10 @@ export interface LaneStats {
   depthBytes: number;
   depthMessages: number;
   oldestAppendedAt: number | null;
+  /** Failed attempts to save the delivery cursor since the last success (disk full, read-only). */
+  cursorSaveFailures: number;
+  /** The last cursor save error while it keeps failing, else null. */
+  cursorError: string | null;
 }
 
 export interface BufferStats {
