@@ -36,6 +36,8 @@ export const StatusSchema = z.object({
       oldestAgeMs: Count.nullable(),
       /** Batches sent again because no acknowledgement named them within `transport.confirmTimeoutMs`. */
       resentAfterTimeout: Count,
+      /** Newest batches sent once more after a quiet spell, so the cloud acknowledges what it throttled. */
+      nudges: Count.optional(),
     })
     .optional(),
   sensors: z.object({ ok: Count, failing: Count }).optional(),

@@ -26,6 +26,8 @@ export interface ConfirmationStats {
   oldestDeliveredAt: number | null;
   /** Batches sent again because no stored acknowledgement named them within the timeout. */
   resentAfterTimeout: number;
+  /** Newest batches sent again after a quiet spell so the cloud acknowledges the ones it throttled. */
+  nudges: number;
 }
 
 const NO_PAYLOAD = Buffer.alloc(0);
@@ -51,6 +53,12 @@ export class Confirmations {
   private pass: { seqs: number[]; at: number } | null = null;
   private unconfirmed = 0;
   private resent = 0;
+  private nudges = 0;
+  /** The record of the latest PUBACK and when it came. */
+  private newest: { seq: number; at: number } | null = null;
+  /** The newest record nudged last (each is nudged once); `nudging` until it is handed out again. */
+  private nudged: number | null = null;
+  private nudging: number | null = null;
 
   constructor(
     /** 0: PUBACK confirms. */
@@ -71,9 +79,14 @@ export class Confirmations {
       } else if (t.state === 'pending') {
         t.state = 'sending';
         send.push(record);
-      } else if (t.state === 'unconfirmed' && now >= t.deliveredAt + this.timeoutMs) {
+      } else if (t.state === 'unconfirmed') {
+        const due = now >= t.deliveredAt + this.timeoutMs;
+        const nudge = record.seq === this.nudging;
+        if (!due && !nudge) continue;
+        if (nudge) this.nudging = null;
+        if (due) this.resent++;
+        else this.nudges++;
         t.state = 'sending';
-        this.resent++;
         send.push(record);
       } else if (t.state === 'stored') {
         // The lane moves its cursor only over records it has handed out: acknowledging again after a
@@ -103,6 +116,7 @@ export class Confirmations {
       t.deliveredAt = now;
       t.record.payload = NO_PAYLOAD;
       this.due.push([record.seq, now]);
+      this.newest = { seq: record.seq, at: now };
     }
     this.prune();
   }
@@ -141,6 +155,24 @@ export class Confirmations {
     this.pass = null;
   }
 
+  /**
+   * When to send the newest record again if nothing is PUBACK'd until then and it is still
+   * unconfirmed: the cloud acknowledges only when it writes, at most once an interval, so the last
+   * batches before a quiet spell may wait for a write that does not come. Null when nothing waits so.
+   */
+  nudgeAt(quietMs: number): number | null {
+    if (!this.newest || this.newest.seq === this.nudged) return null;
+    if (this.tracked.get(this.newest.seq)?.state !== 'unconfirmed') return null;
+    return this.newest.at + quietMs;
+  }
+
+  /** The next pass sends the newest record again (once). */
+  nudge(): void {
+    if (!this.newest) return;
+    this.nudged = this.newest.seq;
+    this.nudging = this.newest.seq;
+  }
+
   /** When the first unconfirmed record's timeout passes, or null when none waits. */
   dueAt(): number | null {
     while (this.dueHead < this.due.length) {
@@ -160,7 +192,12 @@ export class Confirmations {
       if (t.state === 'stored' || t.firstDeliveredAt === null) continue;
       if (oldest === null || t.firstDeliveredAt < oldest) oldest = t.firstDeliveredAt;
     }
-    return { depthMessages: this.unconfirmed, oldestDeliveredAt: oldest, resentAfterTimeout: this.resent };
+    return {
+      depthMessages: this.unconfirmed,
+      oldestDeliveredAt: oldest,
+      resentAfterTimeout: this.resent,
+      nudges: this.nudges,
+    };
   }
 
   private confirm(t: Tracked): void {

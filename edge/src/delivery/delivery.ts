@@ -1,4 +1,4 @@
-import { storedAckTopic } from '../../../protocol/index.js';
+import { STORED_ACK, storedAckTopic } from '../../../protocol/index.js';
 import type { DurableBuffer, Lane, LaneName, StoredRecord } from '../buffer/index.js';
 import type { Transport } from '../transport/index.js';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../transport/index.js';
@@ -54,6 +54,12 @@ export interface DeliveryOptions extends DeliveryLimits {
  * fall close together share one such pass, at the cost of a re-send up to this share of the timeout late.
  */
 const RESEND_PASS_SHARE = 0.1;
+
+/**
+ * Quiet spell after which the newest unconfirmed batch is sent once more: past the cloud's
+ * acknowledgement interval (its write may then acknowledge) with a margin for the pipeline.
+ */
+const NUDGE_AFTER_MS = STORED_ACK.minIntervalMs + 2_000;
 
 /**
  * Moves stored records to IoT Core, at least once: alerts before any telemetry, each lane in order,
@@ -184,8 +190,11 @@ export class Delivery {
         await this.signal.wait();
         continue;
       }
-      const resendAt = this.nextResendPassAt();
-      if (resendAt !== null && resendAt <= this.scheduler.now()) this.startResendPass();
+      const now = this.scheduler.now();
+      if ((this.nudgeAt() ?? Number.POSITIVE_INFINITY) <= now) {
+        this.confirmations.nudge();
+        this.startResendPass();
+      } else if ((this.nextResendPassAt() ?? Number.POSITIVE_INFINITY) <= now) this.startResendPass();
       const message = await this.nextMessage();
       if (!message) {
         await this.idle();
@@ -210,14 +219,21 @@ export class Delivery {
 
   /** Waits for something to send, or until an unconfirmed batch is due to be sent again. */
   private async idle(): Promise<void> {
-    const resendAt = this.nextResendPassAt();
-    if (resendAt === null) return this.signal.wait();
+    const times = [this.nextResendPassAt(), this.nudgeAt()].filter((t): t is number => t !== null);
+    if (times.length === 0) return this.signal.wait();
+    const resendAt = Math.min(...times);
     const wake = new AbortController();
     await Promise.race([
       this.scheduler.sleep(Math.max(0, resendAt - this.scheduler.now()), wake.signal),
       this.signal.wait(),
     ]);
     wake.abort();
+  }
+
+  private nudgeAt(): number | null {
+    // A timeout shorter than the quiet spell sends everything again sooner anyway.
+    if (this.confirmTimeoutMs <= NUDGE_AFTER_MS) return null;
+    return this.confirmations.nudgeAt(NUDGE_AFTER_MS);
   }
 
   private nextResendPassAt(): number | null {

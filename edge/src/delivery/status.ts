@@ -38,6 +38,7 @@ export function buildStatus(input: {
         oldestAgeMs:
           unconfirmed.oldestDeliveredAt === null ? null : Math.max(0, now - unconfirmed.oldestDeliveredAt),
         resentAfterTimeout: unconfirmed.resentAfterTimeout,
+        nudges: unconfirmed.nudges,
       },
     }),
   };

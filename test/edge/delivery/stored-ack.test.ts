@@ -5,6 +5,7 @@ import {
   addSeqs,
   decodeTelemetry,
   type SeqRange,
+  STORED_ACK,
   StatusSchema,
   storedAckTopic,
   type TelemetryBatch,
@@ -125,16 +126,22 @@ describe('Delivery with stored acknowledgements', () => {
     expect(first.buffer.stats().telemetry.depthMessages).toBe(5);
     expect(first.delivery.stats().unconfirmed.depthMessages).toBe(5);
 
-    // Short of the timeout nothing goes again: a batch stored now is sent alone.
-    clock.advance(TIMEOUT_MS - 1000);
+    // After a quiet spell past the cloud's acknowledgement interval the newest goes once more.
+    clock.advance(STORED_ACK.minIntervalMs + 3000);
+    await waitFor(() => first.delivery.stats().unconfirmed.nudges === 1, 'the nudge');
+    expect(seqsOf(transport.published)).toEqual([...seqs, seqs[4]]);
+
+    // Short of the timeout nothing else goes again: a batch stored now is sent alone.
+    clock.advance(TIMEOUT_MS - STORED_ACK.minIntervalMs - 4000);
     const [late] = await store(first.buffer, 1);
     await waitFor(() => seqsOf(transport.published).includes(late!.seq), 'the late batch');
-    expect(seqsOf(transport.published)).toEqual([...seqs, late!.seq]);
+    expect(seqsOf(transport.published)).toEqual([...seqs, seqs[4], late!.seq]);
 
+    // The timeout runs from each batch's last PUBACK: the nudged one and the late one are not due yet.
     clock.advance(2000);
     await waitFor(() => seqsOf(transport.published).length === 11, 'the re-send after the timeout');
-    expect(seqsOf(transport.published).slice(6)).toEqual(seqs);
-    expect(first.delivery.stats().unconfirmed.resentAfterTimeout).toBe(5);
+    expect(seqsOf(transport.published).slice(7)).toEqual(seqs.slice(0, 4));
+    expect(first.delivery.stats().unconfirmed.resentAfterTimeout).toBe(4);
     expect(first.buffer.stats().telemetry.depthMessages).toBe(6);
     await first.close();
 
@@ -290,6 +297,42 @@ describe('Delivery with stored acknowledgements', () => {
   });
 });
 
+describe('Delivery with a cloud that throttles its acknowledgements', () => {
+  it('a tower gone quiet sends its newest unconfirmed batch once more after the ack interval, and the ack that follows confirms the rest', async () => {
+    const dir = stateDir();
+    const clock = manualClock();
+    let stored: SeqRange[] = [];
+    let lastAckAt = Number.NEGATIVE_INFINITY;
+    let transport: MemoryTransport;
+    // The cloud stores everything and acknowledges at most once per STORED_ACK.minIntervalMs.
+    transport = new MemoryTransport({
+      onPublish: (m) => {
+        stored = addSeqs(
+          stored,
+          decodeTelemetry(m.payload).map((b) => b.seq),
+        );
+        const now = clock.scheduler.now();
+        if (now - lastAckAt < STORED_ACK.minIntervalMs) return;
+        lastAckAt = now;
+        setImmediate(() => transport.inject(storedAckTopic(TOWER), ackPayload(stored)));
+      },
+    });
+    const { buffer, delivery } = await open({ dir, transport, scheduler: clock.scheduler });
+    transport.start();
+    delivery.start();
+    const [first] = await store(buffer, 1);
+    await waitFor(() => buffer.stats().telemetry.depthMessages === 0, 'the first acknowledgement');
+    clock.advance(3000);
+    const quiet = await store(buffer, 2);
+    await waitFor(() => delivery.stats().unconfirmed.depthMessages === 2, 'the throttled batches');
+
+    clock.advance(STORED_ACK.minIntervalMs + 2000);
+    await waitFor(() => buffer.stats().telemetry.depthMessages === 0, 'the acknowledgement after the nudge');
+    expect(seqsOf(transport.published)).toEqual([first!.seq, ...quiet.map((b) => b.seq), quiet[1]!.seq]);
+    expect(delivery.stats().unconfirmed.resentAfterTimeout).toBe(0);
+  });
+});
+
 describe('status of unconfirmed telemetry', () => {
   it('reports the unconfirmed depth, the age of the oldest and the re-sends after timeout', async () => {
     const dir = stateDir();
@@ -311,6 +354,7 @@ describe('status of unconfirmed telemetry', () => {
       depthMessages: 0,
       oldestAgeMs: null,
       resentAfterTimeout: 0,
+      nudges: 0,
     });
     await waitFor(() => delivery.stats().deliveredBatches === 3, 'delivery');
     clock.advance(TIMEOUT_MS + 500);
@@ -320,6 +364,7 @@ describe('status of unconfirmed telemetry', () => {
       depthMessages: 3,
       oldestAgeMs: TIMEOUT_MS + 500,
       resentAfterTimeout: 3,
+      nudges: 0,
     });
     transport.inject(storedAckTopic(TOWER), ackPayload([[batches[0]!.seq, batches[2]!.seq]]));
     expect(status.snapshot().unconfirmed).toMatchObject({ depthMessages: 0, oldestAgeMs: null });
