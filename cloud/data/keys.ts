@@ -24,9 +24,12 @@ export const KEYS = {
   telemetryPartition: (towerId: string, day: string) => `TOWER#${towerId}#${day}`,
   latest: (towerId: string) => ({ pk: `TOWER#${towerId}`, sk: 'LATEST' }),
   presence: (towerId: string) => ({ pk: `TOWER#${towerId}`, sk: 'PRESENCE' }),
-  /** `STATE#raise|clear` de-duplicates alert records; `SWEPT#clear` the "cleared" the sweep sends for an episode. */
-  alertClaim: (alertId: string, claim: 'STATE#raise' | 'STATE#clear' | 'SWEPT#clear') => ({
-    pk: `ALERT#${alertId}`,
+  /**
+   * `STATE#raise|clear` de-duplicates alert records; `SWEPT#clear` the "cleared" the sweep sends for an episode.
+   * Keyed by tower as well: alert ids come from devices, so one tower's id must never settle another's.
+   */
+  alertClaim: (towerId: string, alertId: string, claim: 'STATE#raise' | 'STATE#clear' | 'SWEPT#clear') => ({
+    pk: `ALERT#${towerId}#${alertId}`,
     sk: claim,
   }),
   suppression: (towerId: string, sensorId: string, rule: string) => ({

@@ -13,7 +13,7 @@ import type { RuleTargetFunction } from '../../protocol/index.js';
  * | telemetry batch   | `TOWER#<towerId>#<yyyy-mm-dd>`       | `<firstReadingMs:13>#<seq:16>`      |
  * | latest values     | `TOWER#<towerId>`                    | `LATEST`                            |
  * | presence          | `TOWER#<towerId>`                    | `PRESENCE`                          |
- * | alert claim       | `ALERT#<alertId>`                    | `STATE#<raise|clear>`, `SWEPT#clear` |
+ * | alert claim       | `ALERT#<towerId>#<alertId>`          | `STATE#<raise|clear>`, `SWEPT#clear` |
  * | suppression       | `SUPPRESS#<towerId>#<sensorId>#<rule>` | `STATE`                           |
  * | quarantine        | `QUARANTINE#<yyyy-mm-dd>`            | `<receivedAt:13>#<consumer>#<shardId>#<sequenceNumber>` |
  *

@@ -26,7 +26,8 @@ export type Severity = z.infer<typeof SeveritySchema>;
 export const AlertSchema = z.object({
   schema: SchemaVersionSchema,
   towerId: TowerIdSchema,
-  alertId: z.string().min(1).max(128),
+  /** `<towerId>:<sensorId>:<rule>:<severity>:<raisedAt>` from the edge; at most 192 characters. */
+  alertId: z.string().min(1).max(192),
   state: z.enum(['raise', 'clear']),
   severity: SeveritySchema,
   rule: AlertRuleSchema,

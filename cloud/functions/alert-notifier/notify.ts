@@ -27,13 +27,13 @@ export async function notifyOnce(
   alert: Alert,
   key: ClaimKey,
 ): Promise<'sent' | 'duplicate'> {
-  if ((await claim(deps, alert.alertId, key, alert.towerId)) === 'done') return 'duplicate';
+  if ((await claim(deps, alert, key)) === 'done') return 'duplicate';
   try {
     await publish(deps, alert);
   } catch (e) {
-    await settleClaim(deps, alert.alertId, key, 'failed');
+    await settleClaim(deps, alert, key, 'failed');
     throw e;
   }
-  await settleClaim(deps, alert.alertId, key, 'sent');
+  await settleClaim(deps, alert, key, 'sent');
   return 'sent';
 }

@@ -4,7 +4,13 @@ import type { NotifierDeps } from './types.js';
 
 export const CLAIM_RETENTION_DAYS = 30;
 
-export type ClaimKey = Parameters<typeof KEYS.alertClaim>[1];
+export type ClaimKey = Parameters<typeof KEYS.alertClaim>[2];
+
+/** Which notification: the tower the broker authorised and the alert id it sent. */
+export interface AlertRef {
+  towerId: string;
+  alertId: string;
+}
 
 /** Another invocation holds the claim on this notification; retry the record later. */
 export class AlertBusyError extends Error {
@@ -17,21 +23,16 @@ const isConditionFailure = (e: unknown) => (e as Error).name === 'ConditionalChe
  * Reserves one notification: a conditional put that succeeds for a new key, a failed or released
  * attempt, or an expired lease. Returns 'done' when it was already sent (or deliberately suppressed).
  */
-export async function claim(
-  deps: NotifierDeps,
-  alertId: string,
-  key: ClaimKey,
-  towerId: string,
-): Promise<'claimed' | 'done'> {
+export async function claim(deps: NotifierDeps, ref: AlertRef, key: ClaimKey): Promise<'claimed' | 'done'> {
   const now = deps.clock.now();
   try {
     await deps.doc.send(
       new PutCommand({
         TableName: deps.tableName,
         Item: {
-          ...KEYS.alertClaim(alertId, key),
+          ...KEYS.alertClaim(ref.towerId, ref.alertId, key),
           kind: 'alert-claim',
-          towerId,
+          towerId: ref.towerId,
           status: 'pending',
           leaseUntil: now + (deps.claimLeaseMs ?? 60_000),
           expiresAt: expiresAt(now, CLAIM_RETENTION_DAYS),
@@ -50,15 +51,19 @@ export async function claim(
     return 'claimed';
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
-    if (await isSettled(deps, alertId, key)) return 'done';
-    throw new AlertBusyError(`notification ${alertId} ${key} is claimed by another invocation`);
+    if (await isSettled(deps, ref, key)) return 'done';
+    throw new AlertBusyError(`notification ${ref.towerId} ${ref.alertId} ${key} is claimed by another invocation`);
   }
 }
 
 /** True once the notification was sent or deliberately suppressed (a settled claim never reopens). */
-export async function isSettled(deps: NotifierDeps, alertId: string, key: ClaimKey): Promise<boolean> {
+export async function isSettled(deps: NotifierDeps, ref: AlertRef, key: ClaimKey): Promise<boolean> {
   const got = await deps.doc.send(
-    new GetCommand({ TableName: deps.tableName, Key: KEYS.alertClaim(alertId, key), ConsistentRead: true }),
+    new GetCommand({
+      TableName: deps.tableName,
+      Key: KEYS.alertClaim(ref.towerId, ref.alertId, key),
+      ConsistentRead: true,
+    }),
   );
   const status = got.Item?.status;
   return status === 'sent' || status === 'suppressed';
@@ -73,15 +78,14 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function claimWhenFree(
   deps: NotifierDeps,
-  alertId: string,
+  ref: AlertRef,
   key: ClaimKey,
-  towerId: string,
   waitMs: number,
 ): Promise<'claimed' | 'done'> {
   const deadline = performance.now() + waitMs;
   for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 500)) {
     try {
-      return await claim(deps, alertId, key, towerId);
+      return await claim(deps, ref, key);
     } catch (e) {
       if (!(e instanceof AlertBusyError) || performance.now() + delayMs > deadline) throw e;
       await pause(delayMs);
@@ -95,14 +99,14 @@ export async function claimWhenFree(
  */
 export async function settleClaim(
   deps: NotifierDeps,
-  alertId: string,
+  ref: AlertRef,
   key: ClaimKey,
   status: 'sent' | 'suppressed' | 'failed' | 'released',
 ): Promise<void> {
   await deps.doc.send(
     new UpdateCommand({
       TableName: deps.tableName,
-      Key: KEYS.alertClaim(alertId, key),
+      Key: KEYS.alertClaim(ref.towerId, ref.alertId, key),
       UpdateExpression: 'SET #s = :s, settledAt = :now',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':s': status, ':now': deps.clock.now() },

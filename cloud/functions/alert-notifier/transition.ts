@@ -110,7 +110,7 @@ export async function handleAlert(
     state: getVersioned(deps, suppressionKey(alert), NO_EPISODE),
     raiseSettled:
       path === 'direct' && alert.state === 'clear'
-        ? isSettled(deps, alert.alertId, 'STATE#raise')
+        ? isSettled(deps, alert, 'STATE#raise')
         : Promise.resolve(true),
   };
   // Not awaited when the claim is lost; a failed read fails the decision that awaits it.
@@ -120,8 +120,8 @@ export async function handleAlert(
   try {
     claimed =
       path === 'stream'
-        ? await claimWhenFree(deps, alert.alertId, key, alert.towerId, deps.claimWaitMs ?? 5_000)
-        : await claim(deps, alert.alertId, key, alert.towerId);
+        ? await claimWhenFree(deps, alert, key, deps.claimWaitMs ?? 5_000)
+        : await claim(deps, alert, key);
   } catch (e) {
     if (path === 'direct' && e instanceof AlertBusyError) return 'busy';
     throw e;
@@ -133,17 +133,17 @@ export async function handleAlert(
   try {
     const decision = await decideOnce(deps, alert, receivedAt, path, early);
     if (!decision) {
-      await settleClaim(deps, alert.alertId, key, 'released');
+      await settleClaim(deps, alert, key, 'released');
       deps.metrics.count('AlertsLeftToStream');
       return 'left-to-stream';
     }
     if (decision.action === 'notify') await publish(deps, decision.alert ?? alert);
-    await settleClaim(deps, alert.alertId, key, decision.action === 'notify' ? 'sent' : 'suppressed');
+    await settleClaim(deps, alert, key, decision.action === 'notify' ? 'sent' : 'suppressed');
     if (decision.action !== 'notify') deps.metrics.count('AlertsSuppressed');
     if (alert.state === 'raise') deps.metrics.count('AlertCount', 1, { severity: alert.severity });
     return decision.action === 'notify' ? 'notified' : 'suppressed';
   } catch (e) {
-    await settleClaim(deps, alert.alertId, key, 'failed');
+    await settleClaim(deps, alert, key, 'failed');
     throw e;
   }
 }

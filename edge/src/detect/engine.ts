@@ -334,7 +334,8 @@ export class Detector {
       } else {
         const severity = evaluation.severity ?? severityOf(rule, t.level, s.rules);
         incident = {
-          alertId: `${sample.sensorId}:${rule}:${severity}:${t.raisedAt}`,
+          // The tower is part of the id so an incident is named the same everywhere, not only within its tower.
+          alertId: `${this.towerId}:${sample.sensorId}:${rule}:${severity}:${t.raisedAt}`,
           severity,
           value: evaluation.value,
           threshold: evaluation.threshold,

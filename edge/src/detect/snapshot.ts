@@ -37,7 +37,7 @@ export const ResumeContextSchema = z
 /** An incident raised and not yet cleared: enough to clear it later under its original alertId. */
 export const OpenIncidentSchema = z
   .object({
-    alertId: z.string().min(1).max(128),
+    alertId: z.string().min(1).max(192),
     sensorId: SensorIdSchema,
     kind: SensorKindSchema,
     rule: SensorRuleSchema,

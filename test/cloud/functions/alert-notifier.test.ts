@@ -96,6 +96,26 @@ describe('alert-notifier through the event source mapping', () => {
     expect(s.metrics.totals.AlertDuplicates).toBe(5);
   });
 
+  it("never lets one tower settle another tower's notification that shares its alert id", async () => {
+    const s = await setup();
+    // Alert ids come from devices: t2 reusing (or forging) t1's id must not suppress t1's notification.
+    await s.deliver([
+      alertPut(alert('t2', 'a-1', 'raise', T0)),
+      alertPut(alert('t2', 'a-1', 'clear', T0 + 500)),
+    ]);
+    await s.deliver([
+      alertPut(alert('t1', 'a-1', 'raise', T0 + 1_000)),
+      alertPut(alert('t1', 'a-1', 'clear', T0 + 2_000)),
+    ]);
+    expect(s.messages().map(summary)).toEqual([
+      't2 raise a-1',
+      't2 clear a-1',
+      't1 raise a-1',
+      't1 clear a-1',
+    ]);
+    expect(s.metrics.totals.AlertDuplicates ?? 0).toBe(0);
+  });
+
   it('retries a failed publish and still sends exactly one message', async () => {
     let failNext = 2;
     const flakySns = {

@@ -151,7 +151,7 @@ describe('alert-notifier with the direct path and the stream both delivering', (
     await env.aws.clients.doc.send(
       new PutCommand({
         TableName: s.tableName,
-        Item: { ...KEYS.alertClaim('a-1', 'STATE#raise'), status: 'pending', leaseUntil: T0 + MIN },
+        Item: { ...KEYS.alertClaim('t1', 'a-1', 'STATE#raise'), status: 'pending', leaseUntil: T0 + MIN },
       }),
     );
     expect(await notifyRuleEvent(s.direct(raise), s.deps)).toBe('busy');

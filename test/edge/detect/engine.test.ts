@@ -36,6 +36,13 @@ describe('Detector with the default rules', () => {
     ]);
     for (const a of alerts) expect(AlertSchema.parse(a)).toEqual(a);
     expect(alerts[0]!.alertId).toBe(alerts[1]!.alertId);
+    // The id names the tower too: two towers never share an incident id.
+    expect(alerts[0]!.alertId.startsWith('tower-1:temp-cabinet:')).toBe(true);
+    const longest = new Detector({ towerId: 't'.repeat(64) });
+    const long = feed(longest, 's'.repeat(64), 'temperature', values).filter(
+      (x) => x.rule === 'threshold-high',
+    );
+    for (const x of long) expect(AlertSchema.parse(x)).toEqual(x);
     expect(alerts[0]).toMatchObject({
       towerId: 'tower-1',
       sensorId: 'temp-cabinet',
