@@ -27,6 +27,14 @@ async function handleLifecycle(deps: NotifierDeps, towerId: string, event: Lifec
   if (event.eventType === 'connected') {
     next.connected[event.clientId] = Math.max(next.connected[event.clientId] ?? 0, event.timestamp);
     if (next.offlineAlertId && next.disconnectedAt !== null) {
+      // The sweep may have recorded the raise and not published it yet: the raise goes first.
+      if (next.offlineRaisePending) {
+        await notifyOnce(
+          deps,
+          towerOfflineAlert(towerId, next.disconnectedAt, deps.offlineGraceMs, 'raise'),
+          'STATE#raise',
+        );
+      }
       await notifyOnce(
         deps,
         towerOfflineAlert(towerId, next.disconnectedAt, deps.offlineGraceMs, 'clear'),
@@ -35,12 +43,13 @@ async function handleLifecycle(deps: NotifierDeps, towerId: string, event: Lifec
     }
     next.disconnectedAt = null;
     next.offlineAlertId = null;
+    next.offlineRaisePending = false;
   } else {
     const openedAt = next.connected[event.clientId];
     if (openedAt !== undefined && openedAt <= event.timestamp) delete next.connected[event.clientId];
     if (Object.keys(next.connected).length === 0) {
       next.disconnectedAt ??= event.timestamp;
-      if (!next.offlineAlertId) dueAt = next.disconnectedAt + deps.offlineGraceMs;
+      if (!next.offlineAlertId || next.offlineRaisePending) dueAt = next.disconnectedAt + deps.offlineGraceMs;
     }
   }
   if (!(await putVersioned(deps, key, 'presence', towerId, next, current.version, dueAt))) {

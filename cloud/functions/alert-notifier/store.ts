@@ -52,7 +52,9 @@ export async function claim(deps: NotifierDeps, ref: AlertRef, key: ClaimKey): P
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
     if (await isSettled(deps, ref, key)) return 'done';
-    throw new AlertBusyError(`notification ${ref.towerId} ${ref.alertId} ${key} is claimed by another invocation`);
+    throw new AlertBusyError(
+      `notification ${ref.towerId} ${ref.alertId} ${key} is claimed by another invocation`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Alert } from '../../../protocol/index.js';
 import { KEYS } from '../../data/keys.js';
 import { ConcurrentUpdateError } from './errors.js';
-import { publish } from './notify.js';
+import { notifyOnce, publish } from './notify.js';
 import {
   AlertBusyError,
   claim,
@@ -69,6 +69,8 @@ async function decideOnce(
     const current = attempt === 0 ? await early.state : await getVersioned(deps, suppKey, NO_EPISODE);
     const earlier = current.state.decided?.find((d) => d.key === key);
     if (earlier) return earlier;
+    // The sweep's "cleared" goes out before whatever this transition decides after it.
+    if (current.state.sweptClear) await notifyOnce(deps, current.state.sweptClear, 'SWEPT#clear');
     if (path === 'direct' && !nextInOrder(current.state, alert, await early.raiseSettled)) return null;
     const decision = decide(current.state, alert, receivedAt, deps.suppressionWindowMs);
     const recorded: RecordedDecision =
@@ -77,6 +79,7 @@ async function decideOnce(
         : { key, action: decision.action };
     const next: SuppressionState = {
       ...decision.next,
+      sweptClear: null,
       decided: [...(current.state.decided ?? []), recorded].slice(-DECISIONS_KEPT),
     };
     const written = await putVersioned(

@@ -53,6 +53,11 @@ export interface SuppressionState {
    * second one taken on the state its first attempt already moved.
    */
   decided?: RecordedDecision[];
+  /**
+   * A "cleared" the sweep decided (its state write landed) and may not have published yet: the
+   * next sweep, or the next record of this episode, sends it (claim-deduplicated) before anything else.
+   */
+  sweptClear?: Alert | null;
 }
 
 export interface PresenceState {
@@ -60,6 +65,8 @@ export interface PresenceState {
   connected: Record<string, number>;
   disconnectedAt: number | null;
   offlineAlertId: string | null;
+  /** The sweep recorded the offline raise and may not have published it yet (sent before its clear). */
+  offlineRaisePending?: boolean;
 }
 
 export type Decision =

@@ -1,9 +1,11 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   createNotifierHandler,
   createSweepHandler,
 } from '../../../cloud/functions/alert-notifier/handler.js';
+import { sweep } from '../../../cloud/functions/alert-notifier/sweep.js';
 import type { NotifierDeps } from '../../../cloud/functions/alert-notifier/types.js';
 import { memoryDestination } from '../../../local/aws/esm/index.js';
 import { ALERT_TOPIC_NAME, type SnsMessage } from '../../../local/aws/index.js';
@@ -197,6 +199,54 @@ describe('alert-notifier through the event source mapping', () => {
       '[CRITICAL] t1 tower-offline raised',
       '[CRITICAL] t1 tower-offline cleared',
     ]);
+  });
+
+  /** The sweep's deps, with `between` run once after the sweep has read its due index and before it acts. */
+  function sweepWithRace(deps: NotifierDeps, between: () => Promise<unknown>): NotifierDeps {
+    let fired = false;
+    // A prototype-linked copy: the paginator insists on a DynamoDBDocumentClient instance.
+    const doc: DynamoDBDocumentClient = Object.create(deps.doc);
+    doc.send = (async (command: QueryCommand) => {
+      const out = await deps.doc.send(command);
+      if (command instanceof QueryCommand && !fired) {
+        fired = true;
+        await between();
+      }
+      return out;
+    }) as DynamoDBDocumentClient['send'];
+    return { ...deps, doc };
+  }
+
+  it('a tower that reconnects while the sweep raises offline ends with no open offline alert', async () => {
+    const s = await setup({ graceMs: 5 * MIN });
+    await s.deliver([
+      lifecyclePut(lifecycle('t1', 'connected', T0)),
+      lifecyclePut(lifecycle('t1', 'disconnected', T0 + MIN)),
+    ]);
+    clock.set(T0 + 20 * MIN);
+    const reconnect = () => s.deliver([lifecyclePut(lifecycle('t1', 'connected', T0 + 20 * MIN))]);
+    await sweep(sweepWithRace(s.deps, reconnect));
+    // Either nothing (the reconnect won) or a raise and its clear: never a raise left open.
+    const subjects = s.messages().map((m) => m.subject);
+    expect(subjects.filter((x) => x.endsWith('raised')).length).toBe(
+      subjects.filter((x) => x.endsWith('cleared')).length,
+    );
+    expect(await s.sweep()).toEqual({ offlineRaised: 0, clearsSent: 0 });
+  });
+
+  it('a re-raise while the sweep sends a held clear never leaves "cleared" as the last word', async () => {
+    const s = await setup({ windowMs: 10 * MIN });
+    await s.deliver([
+      alertPut(alert('t1', 'a-1', 'raise', T0)),
+      alertPut(alert('t1', 'a-1', 'clear', T0 + 1_000)),
+    ]);
+    clock.set(T0 + 20 * MIN);
+    const reraise = () => s.deliver([alertPut(alert('t1', 'a-2', 'raise', T0 + 20 * MIN), T0 + 20 * MIN)]);
+    await sweep(sweepWithRace(s.deps, reraise));
+    await s.sweep();
+    // The last word users read matches the tower: raised (the re-raise either continues the
+    // episode whose clear was not sent, or starts a new one and is notified), never "cleared".
+    expect(s.messages().at(-1)?.attributes.state).toBe('raise');
   });
 
   it('quarantines an alert whose payload names another tower than its topic', async () => {
