@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { Document, parse, visit } from 'yaml';
 import { z } from 'zod';
 import { formatIssues } from '../../../protocol/index.js';
 
@@ -167,7 +167,60 @@ export function renderRecipe(template: string, fill: { version: string; artifact
   if (fill.artifactUri) {
     for (const m of doc.Manifests) for (const a of m.Artifacts ?? []) a.URI = fill.artifactUri;
   }
-  const text = stringify(doc, { lineWidth: 0 });
+  const text = toYaml11Safe(doc);
   parseRecipe(text, 'rendered recipe');
+  assertReadsAlikeInYaml11(text, 'rendered recipe');
   return text;
+}
+
+/**
+ * YAML that YAML 1.1 and 1.2 parsers read alike: every string a 1.1 parser would take for something
+ * else (a date such as 2020-01-25, a number, yes/no/on/off) is double-quoted.
+ */
+export function toYaml11Safe(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || node.value.includes('\n')) return;
+      let as11: unknown;
+      try {
+        as11 = parse(node.value, { version: '1.1' });
+      } catch {
+        return; // not plain YAML at all: the writer already picks a style that keeps it a string
+      }
+      if (as11 !== node.value) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * Greengrass (SnakeYAML) and GDK (PyYAML) read YAML 1.1, where an unquoted 2020-01-25 is a date and
+ * the recipe schema wants a string: a recipe must mean the same in YAML 1.1 and 1.2.
+ */
+export function assertReadsAlikeInYaml11(text: string, source = 'recipe'): void {
+  const as12 = parse(text);
+  const as11 = parse(text, { version: '1.1' });
+  const diff = firstDifference(as12, as11, '');
+  if (diff !== null) {
+    throw new Error(`${source}: ${diff || 'the document'} reads differently in YAML 1.1 (quote it)`);
+  }
+}
+
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (a === b) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path;
+  if (Array.isArray(a) !== Array.isArray(b) || a instanceof Date || b instanceof Date) return path;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return path;
+  for (const k of ka) {
+    const d = firstDifference(
+      (a as Record<string, unknown>)[k],
+      (b as Record<string, unknown>)[k],
+      path ? `${path}.${k}` : k,
+    );
+    if (d !== null) return d;
+  }
+  return null;
 }

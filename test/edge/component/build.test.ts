@@ -3,9 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { FLEET } from '../../../protocol/index.js';
 import { buildEdge } from '../../../edge/build.js';
-import { ARTIFACT, readRecipe } from '../../../edge/src/component/recipe.js';
+import { ARTIFACT, assertReadsAlikeInYaml11, readRecipe } from '../../../edge/src/component/recipe.js';
 import { simulatedTowerConfig } from '../../../edge/src/monitor/index.js';
 import { FakeNucleus } from '../../support/fake-nucleus/index.js';
 import { tempDir, waitFor } from '../buffer/helpers.js';
@@ -22,6 +23,11 @@ describe('npm run build:edge', () => {
     expect(result.version).toBe(pkg.version);
     expect(gdk.component[FLEET.componentName].version).toBe(pkg.version);
     const recipe = readRecipe(result.recipePath);
+    // The built file, as Greengrass and GDK read it (YAML 1.1): versions stay strings.
+    const built = readFileSync(result.recipePath, 'utf8');
+    expect(() => assertReadsAlikeInYaml11(built, result.recipePath)).not.toThrow();
+    expect(built).toMatch(/^RecipeFormatVersion: "2020-01-25"$/m);
+    expect(parse(built, { version: '1.1' }).ComponentVersion).toBe(pkg.version);
     expect(recipe.ComponentVersion).toBe(pkg.version);
     expect(recipe.Manifests[0]!.Artifacts![0]!.URI).toBe(
       `s3://BUCKET_NAME/${FLEET.componentName}/${pkg.version}/${ARTIFACT.zip}`,
