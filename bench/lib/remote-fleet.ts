@@ -13,7 +13,7 @@ type Request =
 type Reply =
   | { type: 'ready' }
   | { type: 'injected'; towerId: string; at: number }
-  | { type: 'drained'; sampled: Record<string, number> }
+  | { type: 'drained'; sampled: Record<string, number>; unconfirmedMaxAgeMs: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -56,11 +56,15 @@ export class RemoteFleet {
     this.worker.postMessage({ type: 'inject', towerId, value, durationMs } satisfies Request);
   }
 
-  /** Stops sampling and waits until every buffer is delivered; returns readings sampled per tower. */
-  async drain(): Promise<Record<string, number>> {
+  /**
+   * Stops sampling and waits until every buffer is delivered (and confirmed stored); returns readings
+   * sampled per tower and the longest any tower held a PUBACK'd batch unconfirmed during the run.
+   */
+  async drain(): Promise<{ sampled: Record<string, number>; unconfirmedMaxAgeMs: number }> {
     const reply = this.next('drained');
     this.worker.postMessage({ type: 'drain' } satisfies Request);
-    return (await reply).sampled;
+    const { sampled, unconfirmedMaxAgeMs } = await reply;
+    return { sampled, unconfirmedMaxAgeMs };
   }
 
   async stop(): Promise<void> {
@@ -77,6 +81,16 @@ async function runWorker(options: FleetOptions): Promise<void> {
   const fleet = new LocalFleet(options);
   await fleet.startAll();
   while (!fleet.running().every((t) => t.stats().connected)) await new Promise((r) => setTimeout(r, 50));
+  // Sampled, not exact: the age of the oldest unconfirmed batch only grows until its acknowledgement.
+  let unconfirmedMaxAgeMs = 0;
+  const ageTimer = setInterval(() => {
+    const now = Date.now();
+    for (const t of fleet.running()) {
+      const oldest = t.delivery.stats().unconfirmed.oldestDeliveredAt;
+      if (oldest !== null) unconfirmedMaxAgeMs = Math.max(unconfirmedMaxAgeMs, now - oldest);
+    }
+  }, 100);
+  ageTimer.unref();
   port.on('message', (request: Request) => {
     (async () => {
       if (request.type === 'inject') {
@@ -94,8 +108,10 @@ async function runWorker(options: FleetOptions): Promise<void> {
         send({
           type: 'drained',
           sampled: Object.fromEntries(fleet.running().map((t) => [t.towerId, t.monitor.stats().readings])),
+          unconfirmedMaxAgeMs,
         });
       } else {
+        clearInterval(ageTimer);
         await fleet.stopAll();
         send({ type: 'stopped' });
       }

@@ -13,6 +13,7 @@ export interface FleetOptions {
   sensors: number;
   rate: number;
   batchMaxAgeMs?: number;
+  confirmTimeoutMs?: number;
 }
 
 export function towerIds(count: number): string[] {
@@ -50,6 +51,9 @@ export class LocalFleet {
         certPath: join(device, 'cert.pem'),
         keyPath: join(device, 'key.pem'),
         caPath: join(device, 'ca.pem'),
+        ...(this.options.confirmTimeoutMs !== undefined && {
+          confirmTimeoutMs: this.options.confirmTimeoutMs,
+        }),
       },
     });
   }

@@ -5,7 +5,14 @@ import { setConfig } from '../../cloud/cli/config.js';
 import { type Consumers, startConsumers } from '../aws/consumers.js';
 import { localClientConfig } from '../aws/clients.js';
 import { startLocalAws } from '../aws/index.js';
-import { localKinesisClient, type RuleErrorPayload, SdkKinesisSink, startLocalIot } from '../iot/index.js';
+import {
+  type KinesisRecord,
+  type KinesisSink,
+  localKinesisClient,
+  type RuleErrorPayload,
+  SdkKinesisSink,
+  startLocalIot,
+} from '../iot/index.js';
 import { rulesWithLiveView } from './iot-rules.js';
 import { startStatusServer } from '../status/server.js';
 import { scheduleAnomalies } from './anomalies.js';
@@ -32,6 +39,11 @@ function probeOf(consumers: () => Consumers | undefined, fleet: LocalFleet): Pip
   };
 }
 
+function lossy(sink: KinesisSink, drop?: (record: KinesisRecord) => boolean): KinesisSink {
+  if (!drop) return sink;
+  return { putRecord: (record) => (drop(record) ? Promise.resolve() : sink.putRecord(record)) };
+}
+
 /**
  * The whole system on this machine: certificates (once), local IoT Core, Kinesis, DynamoDB and SNS,
  * the three Lambda handlers behind their event source mappings, a fleet of simulated towers running
@@ -56,7 +68,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     mqttPort: options.port,
     dataPlanePort: options.dataPlanePort,
     streamName: STREAM_NAME,
-    kinesis: new SdkKinesisSink(localKinesisClient(aws.kinesisEndpoint)),
+    kinesis: lossy(new SdkKinesisSink(localKinesisClient(aws.kinesisEndpoint)), options.dropRecord),
     rules: rulesWithLiveView((towerId, type, payload) => view?.onDeviceMessage(towerId, type, payload)),
     // The alert rule's Lambda action. The consumers start after the broker (the twin updater needs
     // its data plane); until then the action fails like an invoke of a missing function would.
@@ -99,6 +111,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     sensors: options.sensors,
     rate: options.rate,
     ...(options.batchMaxAgeMs !== undefined && { batchMaxAgeMs: options.batchMaxAgeMs }),
+    ...(options.confirmTimeoutMs !== undefined && { confirmTimeoutMs: options.confirmTimeoutMs }),
   });
   view = new FleetView(
     fleet.ids,

@@ -1,6 +1,6 @@
 import type { Consumers } from '../aws/consumers.js';
 import type { LocalAws } from '../aws/index.js';
-import type { LocalIot } from '../iot/index.js';
+import type { KinesisRecord, LocalIot } from '../iot/index.js';
 import type { StatusServer } from '../status/server.js';
 import type { FleetView } from './fleet-view.js';
 import type { LocalFleet } from './fleet.js';
@@ -30,6 +30,13 @@ export interface StackOptions {
   persist: boolean;
   /** Towers flush a telemetry batch at least this often (the component default is 10 s). */
   batchMaxAgeMs?: number;
+  /** Towers wait this long for the cloud's stored acknowledgement before sending a batch again (edge default 60 s). */
+  confirmTimeoutMs?: number;
+  /**
+   * Tests: sees every record the rules put into Kinesis; true drops it, after the broker's PUBACK
+   * (a spooler or rule that loses what it acknowledged).
+   */
+  dropRecord?: (record: KinesisRecord) => boolean;
   /** Environment of the three consumers (names from `ENV` in cloud/data/tables.ts), e.g. a short offline grace. */
   consumerEnv?: Record<string, string>;
   log?: (line: string) => void;
