@@ -52,6 +52,7 @@ export class RegistryView {
   private registry: Registry;
   private stamp = '';
   private watcher: FSWatcher | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly dir: string) {
     this.registry = Registry.load(dir);
@@ -68,17 +69,27 @@ export class RegistryView {
     return `${st.ino}:${st.size}:${st.mtimeMs}`;
   }
 
-  /** Reloads when the file changed; returns true when it did. A half-written file keeps the last good copy. */
+  /**
+   * Reloads when the file changed; returns true when it did. A half-written file keeps the last good
+   * copy. Every reload tells the listeners, whoever caused it: a CONNECT that happens to read a
+   * revocation first must not leave the watcher with nothing to report (live sessions would survive).
+   */
   refresh(): boolean {
     const stamp = this.currentStamp();
     if (stamp === this.stamp) return false;
     try {
       this.registry = Registry.load(this.dir);
       this.stamp = stamp;
-      return true;
     } catch {
       return false;
     }
+    // After the caller's own lookup, not inside it: a listener may look entries up again.
+    if (this.listeners.size) queueMicrotask(() => this.notify());
+    return true;
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
   }
 
   find(certificateId: string): RegistryEntry | undefined {
@@ -86,10 +97,13 @@ export class RegistryView {
     return this.registry.find(certificateId);
   }
 
+  /** Calls `onChange` after every reload, from the file watcher or from a lookup that found the file changed. */
   watch(onChange: () => void): void {
+    this.listeners.add(onChange);
+    if (this.watcher) return;
     try {
       this.watcher = watch(this.dir, (_event, file) => {
-        if (file === REGISTRY_FILE && this.refresh()) onChange();
+        if (file === REGISTRY_FILE) this.refresh();
       });
       this.watcher.unref();
     } catch {
@@ -98,6 +112,7 @@ export class RegistryView {
   }
 
   close(): void {
+    this.listeners.clear();
     this.watcher?.close();
   }
 }
