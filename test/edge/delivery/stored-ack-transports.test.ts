@@ -75,3 +75,33 @@ describe('the stored acknowledgement reaches delivery', () => {
     });
   });
 });
+
+describe('a nucleus that refuses the stored-acknowledgement subscription', () => {
+  it('still connects and delivers (the batches wait unconfirmed), and names the refusal in lastError', async () => {
+    const towerId = 'tower-sat3';
+    const t = tempDir('nucleus-refuses');
+    cleanups.push(t.cleanup);
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-sat3');
+    cleanups.push(() => nucleus.stop());
+    // A deployment whose accessControl lacks the SubscribeToIoTCore grant: every attempt is refused.
+    nucleus.failNext(
+      'SubscribeToIoTCore',
+      { shape: 'UnauthorizedError', message: 'not authorized for cmd/towerwatch/tower-sat3/stored' },
+      1000,
+    );
+    const transport = new IpcTransport({ env: nucleus.componentEnv(), backoff: { baseMs: 20, maxMs: 100 } });
+    const buffer = await DurableBuffer.open({ dir: t.dir, maxBytes: 64 * 1024 * 1024, fsyncWindowMs: 2 });
+    const delivery = new Delivery({ towerId, buffer, transport, confirmTimeoutMs: 60_000, ...LIMITS });
+    cleanups.push(async () => {
+      await delivery.stop();
+      await transport.close();
+      await buffer.close();
+    });
+    for (let i = 0; i < 3; i++) await buffer.telemetry(makeBatch(towerId, buffer.seq, 40));
+    transport.start();
+    delivery.start();
+    await waitFor(() => delivery.stats().deliveredBatches === 3, 'delivery without the subscription');
+    expect(delivery.stats().unconfirmed.depthMessages).toBe(3);
+    expect(transport.stats().lastError).toContain('SubscribeToIoTCore');
+  });
+});

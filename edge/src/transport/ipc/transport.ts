@@ -78,12 +78,22 @@ export class IpcTransport extends BaseTransport implements Transport {
       const opened = connection;
       opened.onClose((e) => this.onDisconnect(opened, e));
       this.connection = opened;
-      for (const [topic, handler] of this.iotSubscriptions)
-        await this.openIotSubscription(opened, topic, handler);
+      let refused: string | null = null;
+      for (const [topic, handler] of this.iotSubscriptions) {
+        try {
+          await this.openIotSubscription(opened, topic, handler);
+        } catch (e) {
+          // A refused subscription (a deployment without the grant) must not keep the component from
+          // publishing: it is reported and asked for again at the next connect.
+          if (!(e instanceof IpcServiceError)) throw e;
+          refused = `SubscribeToIoTCore ${topic}: ${errorText(e)}`;
+        }
+      }
       for (const [topic, handler] of this.localSubscriptions)
         await this.openLocalSubscription(opened, topic, handler);
       this.retry.reset();
       this.state.up();
+      if (refused) this.state.stats.lastError = refused;
     } catch (e) {
       this.state.stats.lastError = (e as Error).message;
       if (e instanceof IpcAuthError) {
