@@ -41,7 +41,7 @@ export class SensorSampler {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.anchor = this.clock.now();
+    this.anchor = this.timers.monotonicNow();
     this.schedule(this.anchor);
   }
 
@@ -52,7 +52,7 @@ export class SensorSampler {
     this.options = options;
     if (!this.running) return;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.anchor = this.clock.now() + options.intervalMs;
+    this.anchor = this.timers.monotonicNow() + options.intervalMs;
     this.schedule(this.anchor);
   }
 
@@ -65,18 +65,21 @@ export class SensorSampler {
     await this.current;
   }
 
+  /** `due` is monotonic time: a wall clock stepped back (NTP) must not stall sampling for the step. */
   private schedule(due: number): void {
-    this.timer = this.timers.setTimeout(() => this.tick(due), Math.max(0, due - this.clock.now()));
+    this.timer = this.timers.setTimeout(() => this.tick(due), Math.max(0, due - this.timers.monotonicNow()));
   }
 
   private tick(due: number): void {
     if (!this.running) return;
-    const now = this.clock.now();
+    const now = this.timers.monotonicNow();
+    // Readings carry wall time: that is what the cloud stores and people read.
+    const wall = this.clock.now();
     if (this.busy) {
       this.counters.skipped++;
-      if (this.busyTimedOut) this.fail(now, 'previous read still hung');
+      if (this.busyTimedOut) this.fail(wall, 'previous read still hung');
     } else {
-      this.current = this.readOnce(now);
+      this.current = this.readOnce(wall);
     }
     const interval = this.options.intervalMs;
     // Next slot on the grid strictly after now: a timer that fired late skips missed slots instead of bunching reads.

@@ -15,13 +15,26 @@ export class VirtualTime implements Clock, Timers {
   private current: number;
   private nextId = 1;
   private queue: Entry[] = [];
+  /** Wall clock minus the monotonic clock: moved by `stepWallClock`, as NTP does. */
+  private wallOffset = 0;
 
   constructor(start: number) {
     this.current = start;
   }
 
+  /** Wall time. */
   now(): number {
+    return this.current + this.wallOffset;
+  }
+
+  /** The time timers run on: it only moves forward, with `advance`. */
+  monotonicNow(): number {
     return this.current;
+  }
+
+  /** Steps the wall clock (an NTP correction) without moving monotonic time or the timers. */
+  stepWallClock(deltaMs: number): void {
+    this.wallOffset += deltaMs;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

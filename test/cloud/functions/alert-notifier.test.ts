@@ -227,7 +227,7 @@ describe('alert-notifier through the event source mapping', () => {
     const reconnect = () => s.deliver([lifecyclePut(lifecycle('t1', 'connected', T0 + 20 * MIN))]);
     await sweep(sweepWithRace(s.deps, reconnect));
     // Either nothing (the reconnect won) or a raise and its clear: never a raise left open.
-    const subjects = s.messages().map((m) => m.subject);
+    const subjects = s.messages().map((m) => m.subject ?? '');
     expect(subjects.filter((x) => x.endsWith('raised')).length).toBe(
       subjects.filter((x) => x.endsWith('cleared')).length,
     );

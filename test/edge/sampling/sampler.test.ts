@@ -46,6 +46,33 @@ function collect(): { samples: Sample[]; listener: (s: Sample) => void } {
 }
 
 describe('SensorSampler', () => {
+  it('keeps sampling at its interval when the wall clock steps back, stamping readings with wall time', async () => {
+    const vt = new VirtualTime(T0);
+    const { source } = slowSource(vt, { delayMs: 10 });
+    const { samples, listener } = collect();
+    const sampler = new SensorSampler(source, { intervalMs: 1000, timeoutMs: 900 }, vt, vt, listener);
+    sampler.start();
+    await vt.advance(5_500);
+    // NTP corrects a clock that ran an hour fast.
+    vt.stepWallClock(-3_600_000);
+    await vt.advance(5_000);
+    await sampler.stop();
+    expect(samples).toHaveLength(11);
+    expect(samples.map((s) => s.time - T0)).toEqual([
+      0,
+      1000,
+      2000,
+      3000,
+      4000,
+      5000,
+      6000 - 3_600_000,
+      7000 - 3_600_000,
+      8000 - 3_600_000,
+      9000 - 3_600_000,
+      10_000 - 3_600_000,
+    ]);
+  });
+
   it('samples on a fixed grid however long each read takes', async () => {
     const vt = new VirtualTime(T0);
     const { source } = slowSource(vt, { delayMs: 370 });
