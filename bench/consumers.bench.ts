@@ -2,8 +2,16 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { KEYS, padSeq, padTime, queryReadings, type TelemetryItem, utcDay } from '../cloud/data/index.js';
+import { decodeRuleRecord } from '../cloud/functions/shared/records.js';
 import { createWriterHandler } from '../cloud/functions/telemetry-writer/handler.js';
-import { decodeTelemetry, packReadings, type Reading } from '../protocol/index.js';
+import {
+  decodeTelemetry,
+  deviceTopic,
+  packReadings,
+  type Reading,
+  ruleOutputDocument,
+  TOPIC_RULES,
+} from '../protocol/index.js';
 import {
   type EventSourceMapping,
   type KinesisFunction,
@@ -12,6 +20,8 @@ import {
 import { type LocalAws, startLocalAws } from '../local/aws/index.js';
 import { counterMetrics } from '../local/aws/metrics.js';
 import type { BenchResult } from './lib/types.js';
+
+const TELEMETRY_RULE = TOPIC_RULES.find((r) => r.messageType === 'telemetry')!;
 
 const TOWERS = 10;
 const SENSORS = [
@@ -44,7 +54,14 @@ function towerRecords(towerId: string, seqBase: number) {
   return packReadings(readings, { towerId, firstSeq: seqBase, sentAt }).map((b) => ({
     PartitionKey: towerId,
     Data: Buffer.from(
-      JSON.stringify({ ...b, topicTowerId: towerId, messageType: 'telemetry', receivedAt: sentAt + 50 }),
+      JSON.stringify(
+        ruleOutputDocument(
+          TELEMETRY_RULE,
+          deviceTopic(towerId, 'telemetry'),
+          Buffer.from(JSON.stringify(b)),
+          sentAt + 50,
+        ),
+      ),
     ),
   }));
 }
@@ -69,7 +86,7 @@ function putItemPerReading(
 ): KinesisFunction {
   return async (event: KinesisStreamEvent) => {
     for (const record of event.Records) {
-      const batches = decodeTelemetry(Buffer.from(record.kinesis.data, 'base64'));
+      const batches = decodeTelemetry(decodeRuleRecord(record).payload, true);
       for (const b of batches) {
         const items: TelemetryItem[] = b.readings.map((r, index) => {
           const time = b.t0 + r[1];

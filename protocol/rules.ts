@@ -1,11 +1,14 @@
+import { ProtocolError } from './errors.js';
 import { IOT } from './limits.js';
 import { TOPIC_FILTERS } from './topics.js';
 
 /**
  * The IoT topic rules, written once: the CDK app deploys these and the local rules engine runs
- * these. Every rule adds the same three fields so the consumers can trust where a record came from:
- * `topicTowerId` (from the topic the broker authorised, not the payload), `messageType`, and
- * `receivedAt` (IoT receive time, used for clock-drift checks).
+ * these. Every rule outputs the same four fields and nothing else (`RuleOutputDocument`): `towerId`
+ * (from the topic the broker authorised, not the payload), `messageType`, `receivedAt` (IoT receive
+ * time, used for clock-drift checks) and `payload`, the device's bytes base64-encoded. Nesting the
+ * payload is what makes the first three trustworthy: with `SELECT *, topic(3) AS …` a payload field
+ * of the same name would collide with the rule's, and which one wins is undocumented.
  */
 export const MESSAGE_TYPES = ['telemetry', 'alert', 'status', 'lifecycle'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -33,6 +36,8 @@ export interface TopicRuleDefinition {
   readonly description: string;
   readonly sql: string;
   readonly sqlVersion: typeof IOT.sqlVersion;
+  /** The topic level (1-based, as `topic(n)` counts) that names the tower or its client id. */
+  readonly towerIdTopicLevel: number;
   /** Kinesis partition key substitution template: one tower's records stay ordered on one shard. */
   readonly partitionKey: string;
   /** Unset: the Kinesis action only. */
@@ -41,16 +46,22 @@ export interface TopicRuleDefinition {
 
 const TO_STREAM = [{ kind: 'kinesis' }] as const satisfies readonly TopicRuleAction[];
 
-const enrich = (towerIdExpr: string, type: MessageType) =>
-  `SELECT *, ${towerIdExpr} AS topicTowerId, '${type}' AS messageType, timestamp() AS receivedAt`;
+/**
+ * `encode(*, 'base64')` encodes the whole payload whatever its content ("Working with binary
+ * payloads", AWS IoT developer guide: `SELECT encode(*, 'base64') AS data, timestamp() AS ts`), so
+ * the output's top level holds only the rule's own fields and no payload field can take their place.
+ */
+const select = (towerIdTopicLevel: number, type: MessageType) =>
+  `SELECT encode(*, 'base64') AS payload, topic(${towerIdTopicLevel}) AS towerId, '${type}' AS messageType, timestamp() AS receivedAt`;
 
 export const TOPIC_RULES = [
   {
     name: 'towerwatch_telemetry',
     messageType: 'telemetry',
     description: 'Tower telemetry batches to Kinesis',
-    sql: `${enrich('topic(3)', 'telemetry')} FROM '${TOPIC_FILTERS.telemetry}'`,
+    sql: `${select(3, 'telemetry')} FROM '${TOPIC_FILTERS.telemetry}'`,
     sqlVersion: IOT.sqlVersion,
+    towerIdTopicLevel: 3,
     partitionKey: '${topic(3)}',
     actions: TO_STREAM,
   },
@@ -58,8 +69,9 @@ export const TOPIC_RULES = [
     name: 'towerwatch_alert',
     messageType: 'alert',
     description: 'Tower alerts to alert-notifier at once, and to Kinesis',
-    sql: `${enrich('topic(3)', 'alert')} FROM '${TOPIC_FILTERS.alert}'`,
+    sql: `${select(3, 'alert')} FROM '${TOPIC_FILTERS.alert}'`,
     sqlVersion: IOT.sqlVersion,
+    towerIdTopicLevel: 3,
     partitionKey: '${topic(3)}',
     // The direct invoke is the fast path (no shard polling between the alert and SNS); the stream
     // stays the durable, ordered backstop the twin and history read, and the notifier reads it too,
@@ -70,8 +82,9 @@ export const TOPIC_RULES = [
     name: 'towerwatch_status',
     messageType: 'status',
     description: 'Tower status reports to Kinesis',
-    sql: `${enrich('topic(3)', 'status')} FROM '${TOPIC_FILTERS.status}'`,
+    sql: `${select(3, 'status')} FROM '${TOPIC_FILTERS.status}'`,
     sqlVersion: IOT.sqlVersion,
+    towerIdTopicLevel: 3,
     partitionKey: '${topic(3)}',
     actions: TO_STREAM,
   },
@@ -79,8 +92,9 @@ export const TOPIC_RULES = [
     name: 'towerwatch_lifecycle',
     messageType: 'lifecycle',
     description: 'Connect/disconnect lifecycle events to Kinesis',
-    sql: `${enrich('topic(5)', 'lifecycle')} FROM '${TOPIC_FILTERS.presence}'`,
+    sql: `${select(5, 'lifecycle')} FROM '${TOPIC_FILTERS.presence}'`,
     sqlVersion: IOT.sqlVersion,
+    towerIdTopicLevel: 5,
     partitionKey: '${topic(5)}',
     actions: TO_STREAM,
   },
@@ -91,9 +105,38 @@ export function ruleActions(rule: TopicRuleDefinition): readonly TopicRuleAction
   return rule.actions ?? TO_STREAM;
 }
 
-/** Fields every rule adds to the payload before it reaches Kinesis. */
-export interface RuleEnrichment {
-  topicTowerId: string;
+/** What every rule outputs: the Kinesis record's data, and the event of a rule's Lambda action. */
+export interface RuleOutputDocument {
+  /** The device's payload bytes, base64: opaque to the rule, parsed by the consumer. */
+  payload: string;
+  /** `topic(towerIdTopicLevel)`: a tower id, or for lifecycle events the MQTT client id. */
+  towerId: string;
   messageType: MessageType;
+  /** IoT Core's `timestamp()`, epoch ms. */
   receivedAt: number;
+}
+
+/**
+ * The document `rule`'s SQL makes of one message, for producers that rebuild it outside IoT Core (a
+ * redrive of a rule-error payload). The local rules engine's tests hold this equal to the SQL's output.
+ */
+export function ruleOutputDocument(
+  rule: Pick<TopicRuleDefinition, 'messageType' | 'towerIdTopicLevel'>,
+  topic: string,
+  payload: Uint8Array,
+  receivedAt: number,
+): RuleOutputDocument {
+  const towerId = topic.split('/')[rule.towerIdTopicLevel - 1];
+  if (!towerId) {
+    throw new ProtocolError(
+      `topic ${topic} has no level ${rule.towerIdTopicLevel} naming the tower`,
+      'topic',
+    );
+  }
+  return {
+    payload: Buffer.from(payload).toString('base64'),
+    towerId,
+    messageType: rule.messageType,
+    receivedAt,
+  };
 }

@@ -14,6 +14,9 @@ const KB = 1024;
 const GB = 1024 ** 3;
 const MILLION = 1e6;
 
+/** Bytes of `n` bytes base64-encoded, as the rules nest the device payload (`encode(*, 'base64')`). */
+const base64Bytes = (n: number) => 4 * Math.ceil(n / 3);
+
 /**
  * What the model assumes besides prices: sizes and durations measured or chosen in this repo.
  * The figures are deliberately simple so a test can recompute them by hand.
@@ -31,7 +34,10 @@ export const ASSUMPTIONS = {
   statusIntervalMs: 60_000,
   statusBytes: 300,
   alertBytes: 400,
-  /** Fields every rule adds (topicTowerId, messageType, receivedAt). */
+  /**
+   * The rule output's own fields around the nested payload (`{"payload":"…","towerId":…,
+   * "messageType":…,"receivedAt":…}`); the payload itself is base64 in it, 4/3 of the device bytes.
+   */
   ruleEnrichmentBytes: 80,
   /** DynamoDB's per-item overhead on top of attribute bytes. */
   dynamoItemOverheadBytes: 100,
@@ -211,7 +217,7 @@ function towerwatchDesign(
   bill.add('iotShadowOperation', twinUpdates * a.shadowOpsPerTwinUpdate * a.twinDocumentKb, MILLION);
 
   const records = batches + statuses + alertsPerMonth;
-  const recordKb = (bytes: number) => Math.ceil((bytes + a.ruleEnrichmentBytes) / KB);
+  const recordKb = (bytes: number) => Math.ceil((base64Bytes(bytes) + a.ruleEnrichmentBytes) / KB);
   const ingestKb =
     batches * recordKb(batchBytes) +
     statuses * recordKb(a.statusBytes) +

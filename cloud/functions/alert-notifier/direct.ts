@@ -5,7 +5,7 @@ import type { RuleOutput } from '../shared/types.js';
 import { type AlertOutcome, handleAlert } from './transition.js';
 import type { NotifierDeps } from './types.js';
 
-/** The event the alert rule's Lambda action sends: one alert with the rule's enrichment. */
+/** The event the alert rule's Lambda action sends: the rule output (`RuleOutputDocument`), one alert nested. */
 export type RuleActionEvent = Record<string, unknown>;
 
 function readEvent(event: unknown): { output: RuleOutput; alert: Alert } {

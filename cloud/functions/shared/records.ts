@@ -1,5 +1,11 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { isTowerId, MESSAGE_TYPES, type MessageType, ProtocolError } from '../../../protocol/index.js';
+import {
+  isTowerId,
+  MESSAGE_TYPES,
+  type MessageType,
+  ProtocolError,
+  type RuleOutputDocument,
+} from '../../../protocol/index.js';
 import { PoisonRecordError } from './errors.js';
 import type { RuleOutput, RuleRecord } from './types.js';
 
@@ -21,37 +27,60 @@ export function decodeRuleRecord(record: KinesisStreamRecord): RuleRecord {
   return { ...ruleOutputOf(value), record, id: record.kinesis.sequenceNumber };
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The device's bytes the rule nested (`encode(*, 'base64')`), parsed; anything else is poison. */
+function devicePayloadOf(nested: unknown): Record<string, unknown> {
+  if (typeof nested !== 'string' || !BASE64.test(nested)) {
+    throw new PoisonRecordError(
+      "payload must be the device payload base64-encoded by the rule (encode(*, 'base64'))",
+      'payload',
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(nested, 'base64').toString('utf8'));
+  } catch (e) {
+    throw new PoisonRecordError(`device payload is not JSON: ${(e as Error).message}`, 'payload');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PoisonRecordError('device payload must be a JSON object', 'payload');
+  }
+  return value as Record<string, unknown>;
+}
+
 /**
- * Checks the rule's enrichment of an already parsed rule output (a Kinesis record's data, or the
- * event an IoT rule's Lambda action sends); throws PoisonRecordError when it can never be read.
+ * Reads an already parsed rule output (a Kinesis record's data, or the event an IoT rule's Lambda
+ * action sends): the rule's own fields at the top, the device payload nested, so nothing the device
+ * sends can stand in for them. Throws PoisonRecordError when it can never be read.
  */
 export function ruleOutputOf(value: unknown): RuleOutput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PoisonRecordError('record must be a JSON object (the IoT rule output)', 'data');
   }
-  const payload = value as Record<string, unknown>;
-  const messageType = payload.messageType as MessageType;
+  const output = value as Partial<Record<keyof RuleOutputDocument, unknown>>;
+  const messageType = output.messageType as MessageType;
   if (!MESSAGE_TYPES.includes(messageType)) {
     throw new PoisonRecordError(
-      `messageType ${JSON.stringify(payload.messageType)} is not one of ${MESSAGE_TYPES.join(', ')}`,
+      `messageType ${JSON.stringify(output.messageType)} is not one of ${MESSAGE_TYPES.join(', ')}`,
       'messageType',
     );
   }
-  const topicId = typeof payload.topicTowerId === 'string' ? thingNameOfClientId(payload.topicTowerId) : '';
+  const topicId = typeof output.towerId === 'string' ? thingNameOfClientId(output.towerId) : '';
   if (!isTowerId(topicId)) {
     throw new PoisonRecordError(
-      `topicTowerId ${JSON.stringify(payload.topicTowerId)} is not a tower id`,
-      'topicTowerId',
+      `towerId ${JSON.stringify(output.towerId)} (the rule's topic level) is not a tower id`,
+      'towerId',
     );
   }
-  const receivedAt = payload.receivedAt;
+  const receivedAt = output.receivedAt;
   if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) {
     throw new PoisonRecordError(
       'receivedAt must be the epoch-ms receive time added by the rule',
       'receivedAt',
     );
   }
-  return { messageType, towerId: topicId, receivedAt, payload };
+  return { messageType, towerId: topicId, receivedAt, payload: devicePayloadOf(output.payload) };
 }
 
 /** The payload must name the tower of its authorised topic; the topic wins, a mismatch is poison. */

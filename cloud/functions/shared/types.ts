@@ -21,7 +21,7 @@ export const noMetrics: MetricsSink = { count: () => {} };
 /** The part of the Powertools Logger the cores use. */
 export type LogSink = Pick<Logger, 'warn' | 'error'>;
 
-/** The IoT rule output: the device payload plus the rule's enrichment. */
+/** The IoT rule output, decoded: the rule's fields, and the device payload parsed from its nested bytes. */
 export interface RuleOutput {
   messageType: MessageType;
   /** From the authorised topic; a Greengrass `#n` client-id suffix already removed. */

@@ -81,7 +81,9 @@ export function evaluateExpr(e: Expr, ctx: MessageContext): SqlValue {
     case 'literal':
       return e.value;
     case 'star':
-      return ctx.json === undefined ? ctx.payload : (ctx.json as SqlValue);
+      // `*` as an argument (only encode() takes one) is the payload's own bytes, JSON or not: a
+      // re-serialised parse would drop duplicate keys and whitespace the device actually sent.
+      return ctx.payload;
     case 'path': {
       let v = ctx.json as SqlValue;
       for (const seg of e.segments) {

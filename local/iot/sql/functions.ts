@@ -15,7 +15,7 @@ export interface MessageContext {
 interface SqlFunction {
   minArgs: number;
   maxArgs: number;
-  /** Argument positions that may be `*` (the whole raw payload). */
+  /** Argument positions that may be `*` (the whole raw payload, as a Buffer). */
   starArgs?: readonly number[];
   call(args: SqlValue[], ctx: MessageContext): SqlValue;
 }

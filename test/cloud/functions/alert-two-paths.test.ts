@@ -189,8 +189,8 @@ describe('alert-notifier with the direct path and the stream both delivering', (
     const bad: unknown[] = [
       'not an object',
       { ...s.direct(good), messageType: 'telemetry' },
-      { ...s.direct(good), severity: 'apocalyptic' },
-      { ...s.direct(good), topicTowerId: 't2' },
+      s.direct({ ...good, severity: 'apocalyptic' } as never),
+      { ...s.direct(good), towerId: 't2' },
       { ...s.direct(good), receivedAt: 'yesterday' },
     ];
     for (const event of bad) {

@@ -1,21 +1,37 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { Alert, LifecycleEvent, MessageType, Status, TelemetryBatch } from '../../../protocol/index.js';
+import type {
+  Alert,
+  LifecycleEvent,
+  MessageType,
+  RuleOutputDocument,
+  Status,
+  TelemetryBatch,
+} from '../../../protocol/index.js';
 
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
-/** The IoT rule output for a device payload: the payload plus the rule's enrichment. */
-export function ruleOutput(
-  payload: object,
-  messageType: MessageType,
-  topicTowerId: string,
-  receivedAt: number,
-) {
-  return { ...payload, topicTowerId, messageType, receivedAt };
+/**
+ * The IoT rule output for a device payload, as the rule's SQL makes it: the rule's fields, the
+ * payload's JSON bytes nested base64 (`towerId` is the topic level: a tower id, or a client id).
+ */
+export function ruleOutput(payload: object, messageType: MessageType, towerId: string, receivedAt: number) {
+  return {
+    payload: Buffer.from(JSON.stringify(payload), 'utf8').toString('base64'),
+    towerId,
+    messageType,
+    receivedAt,
+  } satisfies RuleOutputDocument;
+}
+
+/** The device payload's text inside a Kinesis record's data (base64 rule output, its payload base64 again). */
+export function devicePayloadText(kinesisData: string): string {
+  const output = JSON.parse(Buffer.from(kinesisData, 'base64').toString('utf8')) as { payload: string };
+  return Buffer.from(output.payload, 'base64').toString('utf8');
 }
 
 /** A Kinesis put for the payload, partitioned by tower as the rules do. */
-export function put(payload: object, messageType: MessageType, topicTowerId: string, receivedAt: number) {
-  return { partitionKey: topicTowerId, data: ruleOutput(payload, messageType, topicTowerId, receivedAt) };
+export function put(payload: object, messageType: MessageType, towerId: string, receivedAt: number) {
+  return { partitionKey: towerId, data: ruleOutput(payload, messageType, towerId, receivedAt) };
 }
 
 export function batch(

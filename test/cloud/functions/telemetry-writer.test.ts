@@ -6,7 +6,7 @@ import type { WriterDeps } from '../../../cloud/functions/telemetry-writer/types
 import { memoryDestination } from '../../../local/aws/esm/index.js';
 import { counterMetrics } from '../../../local/aws/metrics.js';
 import { deliverAndWait, type PutItem, scanSorted, useLocalAwsWithMapping } from '../../local/aws/helpers.js';
-import { batch, put, silentLog, T0, telemetryPut } from './fixtures.js';
+import { batch, devicePayloadText, put, silentLog, T0, telemetryPut } from './fixtures.js';
 
 const env = useLocalAwsWithMapping();
 let n = 0;
@@ -171,7 +171,7 @@ describe('telemetry-writer through the event source mapping', () => {
 
   it('bisects a batch whose record crashes the handler down to that record', async () => {
     const bomb = (r: { kinesis: { data: string } }) =>
-      Buffer.from(r.kinesis.data, 'base64').toString().includes('"seq":13,');
+      devicePayloadText(r.kinesis.data).includes('"seq":13,');
     const s = await setup({
       wrapHandler: (h) => async (event) => {
         if (event.Records.some(bomb)) throw new Error('handler ran out of memory');

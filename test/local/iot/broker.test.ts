@@ -8,6 +8,7 @@ import {
   rotateTower,
 } from '../../../certs-tool/index.js';
 import { deviceTopic } from '../../../protocol/index.js';
+import { ruleOutput } from '../../cloud/functions/fixtures.js';
 import type { DeniedEvent, DisconnectEvent, RuleErrorPayload } from '../../../local/iot/index.js';
 import {
   collect,
@@ -61,12 +62,9 @@ describe('local IoT Core broker (mutual TLS, IoT policy, rules)', () => {
     const record = h.sink.records.find((_, i) => isTelemetry(i))!;
     expect(record.streamName).toBe(STREAM);
     expect(record.partitionKey).toBe('tower-1');
-    expect(JSON.parse(Buffer.from(record.data).toString())).toEqual({
-      ...batch,
-      topicTowerId: 'tower-1',
-      messageType: 'telemetry',
-      receivedAt: FIXED_NOW,
-    });
+    expect(JSON.parse(Buffer.from(record.data).toString())).toEqual(
+      ruleOutput(batch, 'telemetry', 'tower-1', FIXED_NOW),
+    );
     expect(h.iot.stats().publishesIn).toBeGreaterThanOrEqual(1);
   });
 
@@ -169,12 +167,12 @@ describe('local IoT Core broker (mutual TLS, IoT policy, rules)', () => {
       () => h.sink.records.filter((r) => r.partitionKey === 'tower-2').length === 2,
       'lifecycle records',
     );
-    const events = h.sink.records.map((r) => JSON.parse(Buffer.from(r.data).toString()));
+    const outputs = h.sink.records.map((r) => JSON.parse(Buffer.from(r.data).toString()));
+    expect(outputs[1]).toMatchObject({ messageType: 'lifecycle', towerId: 'tower-2' });
+    const events = outputs.map((o) => JSON.parse(Buffer.from(o.payload, 'base64').toString()));
     expect(events.map((e) => e.eventType)).toEqual(['connected', 'disconnected']);
     expect(events[1]).toMatchObject({
       clientId: 'tower-2',
-      messageType: 'lifecycle',
-      topicTowerId: 'tower-2',
       disconnectReason: 'CLIENT_INITIATED_DISCONNECT',
       clientInitiatedDisconnect: true,
       timestamp: FIXED_NOW,
@@ -214,10 +212,8 @@ describe('local IoT Core broker (mutual TLS, IoT policy, rules)', () => {
     await h.iot.drain();
     const status = h.sink.records
       .map((r) => JSON.parse(Buffer.from(r.data).toString()))
-      .filter((j) => j.ok !== undefined);
-    expect(status).toEqual([
-      { ok: true, topicTowerId: 'tower-9', messageType: 'status', receivedAt: FIXED_NOW },
-    ]);
+      .filter((j) => j.messageType === 'status');
+    expect(status).toEqual([ruleOutput({ ok: true }, 'status', 'tower-9', FIXED_NOW)]);
     expect(got).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RuleErrorPayload, RuleOutcome } from '../../../local/iot/index.js';
 import { deviceTopic } from '../../../protocol/index.js';
-import { alert, batch } from '../../cloud/functions/fixtures.js';
+import { alert, batch, ruleOutput } from '../../cloud/functions/fixtures.js';
 import { connectTower, FIXED_NOW, type Harness, makeCerts, startHarness, waitFor } from './support.js';
 
 let certsDir: string;
@@ -46,7 +46,7 @@ describe('the alert rule runs its Lambda action locally', () => {
       () => invoked.length === 1 && streamAlerts(h!).length === 1,
       'the invoke and the stream copy',
     );
-    const expected = { ...payload, topicTowerId: 'tower-1', messageType: 'alert', receivedAt: FIXED_NOW };
+    const expected = ruleOutput(payload, 'alert', 'tower-1', FIXED_NOW);
     expect(invoked).toEqual([expected]);
     expect(streamAlerts(h)).toEqual([expected]);
   });
@@ -86,7 +86,7 @@ describe('the alert rule runs its Lambda action locally', () => {
     const client = await connectTower(h, 'tower-1');
     await client.publishAsync(deviceTopic('tower-1', 'alert'), JSON.stringify(payload), { qos: 1 });
     await waitFor(() => streamAlerts(h!).length === 1, 'the stream copy');
-    expect(streamAlerts(h)[0]).toMatchObject({ alertId: 'a-1', messageType: 'alert' });
+    expect(streamAlerts(h)).toEqual([ruleOutput(payload, 'alert', 'tower-1', FIXED_NOW)]);
     expect(errors).toEqual([]);
   });
 });

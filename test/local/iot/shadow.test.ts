@@ -13,6 +13,7 @@ import {
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { shadowTopic } from '../../../protocol/index.js';
+import { ruleOutput } from '../../cloud/functions/fixtures.js';
 import {
   collect,
   connectTower,
@@ -263,11 +264,6 @@ describe('device shadows and publish through @aws-sdk/client-iot-data-plane', ()
     );
     expect(
       JSON.parse(Buffer.from(h.sink.records.find((r) => r.partitionKey === 'tower-5')!.data).toString()),
-    ).toEqual({
-      up: 1,
-      topicTowerId: 'tower-5',
-      messageType: 'status',
-      receivedAt: FIXED_NOW,
-    });
+    ).toEqual(ruleOutput({ up: 1 }, 'status', 'tower-5', FIXED_NOW));
   });
 });

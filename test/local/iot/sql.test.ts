@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SqlParseError } from '../../../local/iot/index.js';
 import { evaluateQuery, type MessageContext, parseQuery } from '../../../local/iot/sql/index.js';
-import { TOPIC_RULES } from '../../../protocol/index.js';
+import { ruleOutputDocument, TOPIC_RULES } from '../../../protocol/index.js';
 
 const NOW = 1_763_900_000_000;
 
@@ -136,8 +136,30 @@ describe('IoT SQL 2016-03-23', () => {
     const telemetry = TOPIC_RULES.find((r) => r.messageType === 'telemetry')!;
     expect(evaluateQuery(parseQuery(telemetry.sql), ctx(T, '{"seq":1}'))).toEqual({
       matched: true,
-      output: { seq: 1, topicTowerId: 'tower-1', messageType: 'telemetry', receivedAt: NOW },
+      output: {
+        payload: Buffer.from('{"seq":1}').toString('base64'),
+        towerId: 'tower-1',
+        messageType: 'telemetry',
+        receivedAt: NOW,
+      },
     });
+  });
+
+  it('every rule outputs what ruleOutputDocument rebuilds (a redrive puts the same record back)', () => {
+    const topics: Record<string, string> = {
+      telemetry: T,
+      alert: 'dt/towerwatch/tower-1/alert',
+      status: 'dt/towerwatch/tower-1/status',
+      lifecycle: '$aws/events/presence/connected/tower-1#2',
+    };
+    const payload = '{ "seq": 1, "towerId": "tower-9" }';
+    for (const rule of TOPIC_RULES) {
+      const topic = topics[rule.messageType]!;
+      expect(evaluateQuery(parseQuery(rule.sql), ctx(topic, payload))).toEqual({
+        matched: true,
+        output: ruleOutputDocument(rule, topic, Buffer.from(payload), NOW),
+      });
+    }
   });
 
   /** [sql, position, message fragment] */
