@@ -35,4 +35,8 @@ export const DYNAMODB = {
 export const SNS = {
   maxSubjectChars: 100,
   maxMessageBytes: 256 * 1024,
+  /** FIFO topics drop a message whose MessageDeduplicationId was accepted within this window. */
+  fifoDeduplicationWindowMs: 5 * 60_000,
+  /** MessageDeduplicationId / MessageGroupId: at most 128 characters. */
+  maxDeduplicationIdChars: 128,
 } as const;

@@ -62,7 +62,10 @@ export const ENV = {
   tableName: 'TOWERWATCH_TABLE',
   /** Days a telemetry item lives before TTL removes it. */
   retentionDays: 'TELEMETRY_RETENTION_DAYS',
+  /** The FIFO alert topic (de-duplicated by `towerId#alertId#state`): exactly once to its SQS FIFO subscribers. */
   alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** Optional standard topic for email/SMS subscribers (FIFO topics cannot deliver to them). */
+  alertFanoutTopicArn: 'ALERT_FANOUT_TOPIC_ARN',
   /** Data-plane endpoint (`https://<id>-ats.iot.<region>.amazonaws.com`); empty = the SDK default. */
   iotDataEndpoint: 'IOT_DATA_ENDPOINT',
   /** Twin refresh period when only values changed. */
@@ -159,7 +162,13 @@ export const FUNCTIONS = {
   alertNotifier: {
     entry: 'cloud/functions/alert-notifier/index.ts',
     handler: 'handler',
-    env: [...COMMON_ENV, ENV.alertTopicArn, ENV.offlineGraceMs, ENV.suppressionWindowMs],
+    env: [
+      ...COMMON_ENV,
+      ENV.alertTopicArn,
+      ENV.alertFanoutTopicArn,
+      ENV.offlineGraceMs,
+      ENV.suppressionWindowMs,
+    ],
     // Alerts are few and urgent: a batching window would add its whole length to every alert's latency.
     eventSource: { ...KINESIS_MAPPING, maxBatchingWindowMs: 0 },
     // The alert rule also invokes it directly. Both retries fit in the event age; past it the stream
@@ -171,7 +180,13 @@ export const FUNCTIONS = {
   alertSweep: {
     entry: 'cloud/functions/alert-notifier/index.ts',
     handler: 'sweepHandler',
-    env: [...COMMON_ENV, ENV.alertTopicArn, ENV.offlineGraceMs, ENV.suppressionWindowMs],
+    env: [
+      ...COMMON_ENV,
+      ENV.alertTopicArn,
+      ENV.alertFanoutTopicArn,
+      ENV.offlineGraceMs,
+      ENV.suppressionWindowMs,
+    ],
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     dynamodbIndexes: true,
     snsPublish: true,

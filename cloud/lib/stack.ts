@@ -98,6 +98,7 @@ export class TowerwatchStack extends Stack {
         [ENV.tableName]: table.tableName,
         [ENV.retentionDays]: String(DEFAULTS.retentionDays),
         [ENV.alertTopicArn]: this.topics.alertTopic.topicArn,
+        [ENV.alertFanoutTopicArn]: this.topics.alertFanoutTopic.topicArn,
         [ENV.iotDataEndpoint]: s.iotDataEndpoint ?? '',
         [ENV.twinMinIntervalMs]: String(DEFAULTS.twinMinIntervalMs),
         [ENV.offlineGraceMs]: String(DEFAULTS.offlineGraceMs),
@@ -134,7 +135,10 @@ export class TowerwatchStack extends Stack {
           }),
         );
       }
-      if (def.snsPublish) this.topics.alertTopic.grantPublish(fn);
+      if (def.snsPublish) {
+        this.topics.alertTopic.grantPublish(fn);
+        this.topics.alertFanoutTopic.grantPublish(fn);
+      }
     }
 
     this.edgeComponent = new EdgeComponent(this, 'EdgeComponent', {
@@ -162,6 +166,7 @@ export class TowerwatchStack extends Stack {
     new CfnOutput(this, 'StreamName', { value: this.ingest.stream.streamName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: this.topics.alertTopic.topicArn });
+    new CfnOutput(this, 'AlertFanoutTopicArn', { value: this.topics.alertFanoutTopic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.topics.opsTopic.topicArn });
     new CfnOutput(this, 'ThingGroupName', { value: this.fleet.thingGroup.ref });
     new CfnOutput(this, 'RoleAlias', { value: this.fleet.roleAlias.ref });

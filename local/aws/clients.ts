@@ -7,7 +7,8 @@ import type { LocalAwsClients } from './types.js';
 
 export const LOCAL_REGION = 'local' as const;
 /** The local SNS topic alerts go to. */
-export const ALERT_TOPIC_NAME = 'towerwatch-alerts' as const;
+/** FIFO, as in AWS: the local SNS de-duplicates it the same way. */
+export const ALERT_TOPIC_NAME = 'towerwatch-alerts.fifo' as const;
 /** The local servers accept any signature; the SDK still needs something to sign with. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SNS } from '../../protocol/index.js';
 import { closeServer, listenLoopback } from './servers.js';
 
 export interface SnsMessage {
@@ -10,6 +11,9 @@ export interface SnsMessage {
   /** String message attributes (what subscription filter policies match on). */
   attributes: Record<string, string>;
   publishedAt: number;
+  /** FIFO topics only. */
+  messageGroupId?: string;
+  deduplicationId?: string;
 }
 
 export interface LocalSnsOptions {
@@ -64,6 +68,54 @@ function reply(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
+const publishResponse = (messageId: string, requestId: string) =>
+  `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`;
+
+const invalidParameter = (message: string, requestId: string) =>
+  `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+
+/**
+ * The FIFO rules of a Publish (topics named `*.fifo`, content-based de-duplication off, as the CDK
+ * app deploys them): MessageGroupId and MessageDeduplicationId are required, at most 128 characters.
+ */
+function fifoPublish(
+  arn: string,
+  form: URLSearchParams,
+  requestId: string,
+): { error?: string; dedupKey?: string } {
+  const group = form.get('MessageGroupId');
+  const dedup = form.get('MessageDeduplicationId');
+  if (!arn.endsWith('.fifo')) {
+    if (group || dedup)
+      return {
+        error: invalidParameter(
+          'MessageGroupId and MessageDeduplicationId are only for FIFO topics',
+          requestId,
+        ),
+      };
+    return {};
+  }
+  if (!group)
+    return { error: invalidParameter('The MessageGroupId parameter is required for FIFO topics', requestId) };
+  if (!dedup) {
+    return {
+      error: invalidParameter(
+        'The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+        requestId,
+      ),
+    };
+  }
+  if (group.length > SNS.maxDeduplicationIdChars || dedup.length > SNS.maxDeduplicationIdChars) {
+    return {
+      error: invalidParameter(
+        'MessageGroupId and MessageDeduplicationId are at most 128 characters',
+        requestId,
+      ),
+    };
+  }
+  return { dedupKey: `${arn}\n${dedup}` };
+}
+
 /**
  * An SNS endpoint that records every Publish: `@aws-sdk/client-sns` pointed at `endpoint` works
  * unchanged (query protocol: form-encoded request, XML reply). Implements Publish and CreateTopic,
@@ -74,6 +126,8 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
   const listeners = new Set<(m: SnsMessage) => void>();
   const now = options.now ?? Date.now;
   const topicArn = (name: string) => `arn:aws:sns:local:000000000000:${name}`;
+  /** FIFO topics: deduplication id → when it was first accepted, and the message id SNS returned. */
+  const accepted = new Map<string, { at: number; messageId: string }>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const form = new URLSearchParams(await readBody(req));
@@ -88,6 +142,16 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
       );
     }
     if (action === 'Publish') {
+      const arn = form.get('TopicArn') ?? form.get('TargetArn') ?? '';
+      const fifo = fifoPublish(arn, form, requestId);
+      if (fifo.error) return reply(res, 400, fifo.error);
+      if (fifo.dedupKey) {
+        const seen = accepted.get(fifo.dedupKey);
+        if (seen && now() - seen.at < SNS.fifoDeduplicationWindowMs) {
+          // Accepted and dropped, as SNS FIFO does: the caller sees success, subscribers see nothing.
+          return reply(res, 200, publishResponse(seen.messageId, requestId));
+        }
+      }
       const message: SnsMessage = {
         messageId: randomUUID(),
         topicArn: form.get('TopicArn') ?? form.get('TargetArn') ?? '',
@@ -97,6 +161,11 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
       };
       const subject = form.get('Subject');
       if (subject) message.subject = subject;
+      if (fifo.dedupKey) {
+        message.messageGroupId = form.get('MessageGroupId')!;
+        message.deduplicationId = form.get('MessageDeduplicationId')!;
+        accepted.set(fifo.dedupKey, { at: now(), messageId: message.messageId });
+      }
       published.push(message);
       for (const listener of listeners) listener(message);
       if (options.print) console.log(`[sns] ${message.subject ?? '(no subject)'}\n${message.message}`);
@@ -105,11 +174,7 @@ export async function startLocalSns(options: LocalSnsOptions = {}): Promise<Loca
           console.error(`[sns] forward to ${options.forwardUrl} failed: ${e.message}`),
         );
       }
-      return reply(
-        res,
-        200,
-        `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${message.messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`,
-      );
+      return reply(res, 200, publishResponse(message.messageId, requestId));
     }
     reply(
       res,

@@ -6,6 +6,7 @@ export function readNotifierConfig(env: Record<string, string | undefined>): Not
   return {
     tableName: requireEnv(env, ENV.tableName, 'set it to the DynamoDB table name'),
     topicArn: requireEnv(env, ENV.alertTopicArn, 'set it to the SNS topic ARN alerts go to'),
+    ...(env[ENV.alertFanoutTopicArn] && { fanoutTopicArn: env[ENV.alertFanoutTopicArn] }),
     offlineGraceMs: numberEnv(env, ENV.offlineGraceMs, DEFAULTS.offlineGraceMs),
     suppressionWindowMs: numberEnv(env, ENV.suppressionWindowMs, DEFAULTS.suppressionWindowMs),
   };

@@ -7,7 +7,10 @@ export const CONSUMER = 'alert-notifier' as const;
 
 export interface NotifierConfig {
   tableName: string;
+  /** FIFO topics (`.fifo`) get a MessageGroupId and MessageDeduplicationId with every publish. */
   topicArn: string;
+  /** Standard topic for email/SMS subscribers, published after the FIFO topic; unset = none. */
+  fanoutTopicArn?: string;
   offlineGraceMs: number;
   suppressionWindowMs: number;
 }

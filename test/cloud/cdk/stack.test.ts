@@ -362,25 +362,39 @@ describe('S3', () => {
 });
 
 describe('SNS', () => {
-  it('encrypts both topics with the stack key and enforces TLS', () => {
+  it('encrypts every topic with the stack key and enforces TLS', () => {
     const keyId = logicalIdOf(json, 'AWS::KMS::Key', 'DataKey');
     const topics = resourcesOfType(json, 'AWS::SNS::Topic');
-    expect(topics).toHaveLength(2);
+    expect(topics).toHaveLength(3);
     for (const [, t] of topics) expect(t.Properties.KmsMasterKeyId).toEqual(arnOf(keyId));
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const policies = resourcesOfType(json, 'AWS::SNS::TopicPolicy');
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const [, p] of policies) {
       expect(JSON.stringify(p)).toContain('"aws:SecureTransport":"false"');
     }
   });
 
-  it('subscribes the alert e-mail from context', () => {
+  it('makes the alert topic FIFO with explicit de-duplication, and gives e-mail the standard fan-out topic', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      FifoTopic: true,
+      ContentBasedDeduplication: false,
+      TopicName: Match.stringLikeRegexp('\\.fifo$'),
+    });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: ALERT_EMAIL,
-      TopicArn: ref(logicalIdOf(json, 'AWS::SNS::Topic', 'TopicsAlertTopic')),
+      TopicArn: ref(logicalIdOf(json, 'AWS::SNS::Topic', 'TopicsAlertFanoutTopic')),
     });
+    const [, notifier] = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) =>
+      id.includes('AlertNotifier'),
+    )!;
+    const vars = (notifier.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+      .Variables;
+    expect(vars.ALERT_TOPIC_ARN).toEqual(ref(logicalIdOf(json, 'AWS::SNS::Topic', 'TopicsAlertTopic')));
+    expect(vars.ALERT_FANOUT_TOPIC_ARN).toEqual(
+      ref(logicalIdOf(json, 'AWS::SNS::Topic', 'TopicsAlertFanoutTopic')),
+    );
   });
 });
 

@@ -33,7 +33,7 @@ async function setup(opts: { windowMs?: number; graceMs?: number; sns?: SNSClien
     shardCount: 1,
     tableName: `notifier-${n}`,
   });
-  const topicArn = env.aws.sns.topicArn(`${ALERT_TOPIC_NAME}-${n}`);
+  const topicArn = env.aws.sns.topicArn(ALERT_TOPIC_NAME.replace('.fifo', `-${n}.fifo`));
   const metrics = counterMetrics();
   const deps: NotifierDeps = {
     tableName: res.tableName,

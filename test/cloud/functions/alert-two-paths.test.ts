@@ -22,7 +22,7 @@ async function setup(opts: { windowMs?: number; sns?: SNSClient } = {}) {
     shardCount: 1,
     tableName: `two-paths-${n}`,
   });
-  const topicArn = env.aws.sns.topicArn(`${ALERT_TOPIC_NAME}-two-paths-${n}`);
+  const topicArn = env.aws.sns.topicArn(ALERT_TOPIC_NAME.replace('.fifo', `-two-paths-${n}.fifo`));
   const metrics = counterMetrics();
   const warnings: { message: string; detail: unknown }[] = [];
   const deps: NotifierDeps = {
