@@ -1,7 +1,6 @@
 import { assertTowerId } from '../protocol/index.js';
 import { type LoadedCa, loadCa } from './ca.js';
-import { CertsToolError } from './errors.js';
-import { type InstallParams, installDeviceCertificate } from './install.js';
+import { alreadyIssued, type InstallParams, installDeviceCertificate } from './install.js';
 import { certsLayout } from './layout.js';
 import { exportPrivateKeyPem, generateKeyPair, x509 } from './pki.js';
 import { signLeaf, validDays } from './leaf.js';
@@ -28,7 +27,7 @@ export async function signTowerCertificate(
 export async function issueForTower(
   dir: string,
   towerId: string,
-  opts: IssueOptions & { replaces?: string },
+  opts: IssueOptions & { replaces?: string; onlyIfNone?: boolean },
 ): Promise<DeviceCertificate> {
   const days = validDays(opts.days, DEVICE_DEFAULT_DAYS);
   const ca = await loadCa(dir);
@@ -41,6 +40,7 @@ export async function issueForTower(
     now,
     keyPem: await exportPrivateKeyPem(keys.privateKey),
     ...(opts.replaces ? { replaces: opts.replaces } : {}),
+    ...(opts.onlyIfNone && { onlyIfNone: true }),
   });
   return {
     certPath: installed.certPath,
@@ -57,12 +57,8 @@ export async function issueDeviceCertificate(
   opts: IssueOptions = {},
 ): Promise<DeviceCertificate> {
   assertTowerId(towerId);
+  // Early, to fail before generating a key; `onlyIfNone` checks again under the registry lock.
   const current = Registry.load(certsLayout(dir).root).currentForTower(towerId);
-  if (current) {
-    throw new CertsToolError(
-      `tower ${towerId} already has certificate ${current.certificateId.slice(0, 12)}… (${current.status})`,
-      `run certs-tool rotate ${towerId} to replace it, or certs-tool revoke ${towerId} first`,
-    );
-  }
-  return issueForTower(dir, towerId, opts);
+  if (current) throw alreadyIssued(towerId, current.certificateId, current.status);
+  return issueForTower(dir, towerId, { ...opts, onlyIfNone: true });
 }

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { BadCsrError } from './errors.js';
+import { BadCsrError, CertsToolError } from './errors.js';
 import { fileExists, KEY_FILE_MODE, type PendingFile, readTextFile, writeFilesAtomic } from './files.js';
 import { certsLayout } from './layout.js';
 import { certificateId, type x509 } from './pki.js';
@@ -24,6 +24,8 @@ export interface InstallParams {
   /** write only this file instead of the tower's directory (CSR signed for another machine) */
   outPath?: string;
   replaces?: string;
+  /** Refuse (under the registry lock) when the tower already has a certificate that is not revoked. */
+  onlyIfNone?: boolean;
 }
 
 /**
@@ -36,6 +38,9 @@ export function installDeviceCertificate(p: InstallParams): SignedCertificate & 
 }
 
 function install(registry: Registry, p: InstallParams): SignedCertificate & { keyPath: string } {
+  // Checked here, under the lock, not before signing: two parallel issues for one tower both pass a check made earlier.
+  const current = p.onlyIfNone ? registry.currentForTower(p.towerId) : undefined;
+  if (current) throw alreadyIssued(p.towerId, current.certificateId, current.status);
   const layout = certsLayout(p.dir);
   const paths = layout.device(p.towerId);
   const certPem = `${p.cert.toString('pem')}\n`;
@@ -89,4 +94,11 @@ function install(registry: Registry, p: InstallParams): SignedCertificate & { ke
     }),
   );
   return { towerId: p.towerId, certPath, keyPath: paths.keyPath, caPath, certificateId: id };
+}
+
+export function alreadyIssued(towerId: string, certificateId: string, status: string): CertsToolError {
+  return new CertsToolError(
+    `tower ${towerId} already has certificate ${certificateId.slice(0, 12)}… (${status})`,
+    `run certs-tool rotate ${towerId} to replace it, or certs-tool revoke ${towerId} first`,
+  );
 }

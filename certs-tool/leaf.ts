@@ -18,7 +18,16 @@ export function validDays(days: number | undefined, fallback: number): number {
   return parsed.data;
 }
 
+/** Signs a leaf; it never outlives the CA (a chain is only valid while every certificate in it is). */
 export async function signLeaf(ca: LoadedCa, p: LeafParams): Promise<x509.X509Certificate> {
+  if (p.now >= ca.cert.notAfter) {
+    throw new CertsToolError(
+      `the fleet CA expired on ${ca.cert.notAfter.toISOString()}`,
+      'create a new CA with certs-tool ca init (and register it) before issuing',
+    );
+  }
+  const wanted = new Date(p.now.getTime() + p.days * DAY_MS);
+  const notAfter = wanted > ca.cert.notAfter ? ca.cert.notAfter : wanted;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -32,7 +41,7 @@ export async function signLeaf(ca: LoadedCa, p: LeafParams): Promise<x509.X509Ce
     subject: p.subject,
     issuer: ca.cert.subjectName,
     notBefore: new Date(p.now.getTime() - CLOCK_SKEW_MS),
-    notAfter: new Date(p.now.getTime() + p.days * DAY_MS),
+    notAfter,
     publicKey: p.publicKey,
     signingKey: ca.key,
     signingAlgorithm: SIGNING_ALGORITHM,

@@ -69,7 +69,7 @@ export interface CertificateInfo {
   certificateId: string;
 }
 
-export type VerifyCheckName = 'chain' | 'validity' | 'keyUsage' | 'registry';
+export type VerifyCheckName = 'chain' | 'caValidity' | 'validity' | 'keyUsage' | 'registry';
 
 export interface VerifyCheck {
   name: VerifyCheckName;

@@ -43,6 +43,21 @@ export async function verifyCertificate(
     `certificate was not issued by the fleet CA in ${ca.caPath} (issue one with certs-tool device issue ${towerHint})`,
   );
 
+  // A chain is valid only while every certificate in it is: an expired CA fails every tower.
+  const caNotYet = now < ca.cert.notBefore;
+  const caExpired = now > ca.cert.notAfter;
+  const outlives = cert.notAfter > ca.cert.notAfter;
+  check(
+    'caValidity',
+    !caNotYet && !caExpired && !outlives,
+    `CA ${ca.cert.notBefore.toISOString()} .. ${ca.cert.notAfter.toISOString()}`,
+    caExpired
+      ? `the fleet CA expired on ${ca.cert.notAfter.toISOString()} (create a new CA with certs-tool ca init and re-issue)`
+      : caNotYet
+        ? `the fleet CA is not valid before ${ca.cert.notBefore.toISOString()} (check the system clock)`
+        : `certificate is valid until ${cert.notAfter.toISOString()}, after its CA expires on ${ca.cert.notAfter.toISOString()} (re-issue it with certs-tool rotate ${towerHint})`,
+  );
+
   const notYet = now < cert.notBefore;
   const expired = now > cert.notAfter;
   check(

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   BadCsrError,
   CaExistsError,
@@ -119,6 +119,44 @@ describe('device certificates', () => {
     expect(certificateId(read(first.certPath))).toBe(first.certificateId);
   });
 
+  it('two parallel issues for one tower: exactly one succeeds, the other is refused and changes nothing', async () => {
+    const results = await Promise.allSettled([
+      issueDeviceCertificate(dir, 'tower-1'),
+      issueDeviceCertificate(dir, 'tower-1'),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(String((lost[0] as PromiseRejectedResult).reason)).toMatch(
+      /already has certificate .*rotate tower-1/,
+    );
+    const winner = (won[0] as PromiseFulfilledResult<{ certPath: string; certificateId: string }>).value;
+    expect(certificateId(read(winner.certPath))).toBe(winner.certificateId);
+    expect(
+      Registry.load(dir)
+        .forTower('tower-1')
+        .map((e) => e.certificateId),
+    ).toEqual([winner.certificateId]);
+  });
+
+  it('a leaf never outlives its CA, an expired CA issues nothing, and verify checks the CA itself', async () => {
+    const DAY = 86_400_000;
+    const dir = makeTempDir('certs-short-ca');
+    onTestFinished(() => removeDir(dir));
+    await initCa(dir, { days: 30, now: new Date(Date.now() - 20 * DAY) });
+    const ca = new X509Certificate(read(certsLayout(dir).caCertPath));
+    const leaf = await issueDeviceCertificate(dir, 'tower-1', { days: 365 });
+    expect(new X509Certificate(read(leaf.certPath)).validTo).toBe(ca.validTo);
+
+    const later = new Date(Date.now() + 11 * DAY);
+    await expect(issueDeviceCertificate(dir, 'tower-2', { now: later })).rejects.toThrow(/fleet CA expired/);
+    const r = await verifyCertificate(dir, read(leaf.certPath), { now: later });
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.name === 'caValidity')?.ok).toBe(false);
+    expect(r.problems.join('\n')).toMatch(/fleet CA expired on .*certs-tool ca init/);
+  });
+
   it('certificateId accepts PEM text, PEM bytes and DER', async () => {
     const d = await issueDeviceCertificate(dir, 'tower-1');
     const pem = read(d.certPath);
@@ -212,6 +250,7 @@ describe('verify, renewal', () => {
     const expired = await verifyCertificate(dir, read(old.certPath));
     expect(expired.checks.map((c) => [c.name, c.ok])).toEqual([
       ['chain', true],
+      ['caValidity', true],
       ['validity', false],
       ['keyUsage', true],
       ['registry', true],
