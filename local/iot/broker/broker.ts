@@ -270,6 +270,9 @@ export class MqttBroker {
       session.sessionId,
     );
     this.publish(topic, Buffer.from(JSON.stringify(event)), 1).catch(() => {});
+    // A registry reload between this CONNECT's lookup and now found no live session to drop (the
+    // session was not live yet), and the watcher sees no change after it: look again.
+    this.dropIfInvalid(session);
   }
 
   private onDisconnect(client: Client): void {
@@ -295,15 +298,15 @@ export class MqttBroker {
   private dropInvalidSessions(): void {
     for (const client of [...this.live.values()]) {
       const session = this.sessions.get(client);
-      if (!session) continue;
-      const problem = certificateProblem(
-        this.deps.registry.find(session.certificateId),
-        this.deps.clock.now(),
-      );
-      if (!problem) continue;
-      this.deps.events.emit('denied', { clientId: session.clientId, action: 'certificate', reason: problem });
-      this.disconnect(session.clientId, 'AUTHORIZATION_ERROR');
+      if (session) this.dropIfInvalid(session);
     }
+  }
+
+  private dropIfInvalid(session: Session): void {
+    const problem = certificateProblem(this.deps.registry.find(session.certificateId), this.deps.clock.now());
+    if (!problem) return;
+    this.deps.events.emit('denied', { clientId: session.clientId, action: 'certificate', reason: problem });
+    this.disconnect(session.clientId, 'AUTHORIZATION_ERROR');
   }
 
   private onPublished(packet: PublishPacket, client: Client | null): void {
