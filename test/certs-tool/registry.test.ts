@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry, REGISTRY_FILE } from '../../certs-tool/registry.js';
-import { withFileLock } from '../../certs-tool/registry-lock.js';
+import { type LockFs, withFileLock } from '../../certs-tool/registry-lock.js';
 
 const WRITER = join(import.meta.dirname, 'fixtures', 'registry-writer.ts');
 const dirs: string[] = [];
@@ -65,6 +65,51 @@ describe('registry updates', () => {
     expect(withFileLock(file, () => 'ran')).toBe('ran');
   });
 
+  it('lets only one of two waiters take over a stale lock', () => {
+    // In-memory directories with mtimes, so the second waiter can act at the worst moment.
+    const dirs = new Map<string, number>();
+    let clock = 1_000_000;
+    const now = () => clock;
+    const real: LockFs = {
+      mkdir: (p) => {
+        if (dirs.has(p)) throw Object.assign(new Error(`EEXIST: ${p}`), { code: 'EEXIST' });
+        dirs.set(p, clock);
+      },
+      remove: (p) => void dirs.delete(p),
+      mtimeMs: (p) => dirs.get(p),
+    };
+    const lock = '/registry.json.lock';
+    dirs.set(lock, clock - 60_000); // left by a process that died holding it
+    let otherHolds = false;
+    let interleaved = false;
+    let polls = 0;
+    const fs: LockFs = {
+      ...real,
+      mtimeMs: (p) => {
+        const seen = real.mtimeMs(p);
+        if (p === lock && !interleaved) {
+          interleaved = true;
+          // Right after this waiter judged the lock stale, the other waiter takes it over and holds it.
+          withFileLock('/registry.json', () => {}, { now, fs: real });
+          real.mkdir(lock);
+          otherHolds = true;
+        }
+        return seen;
+      },
+    };
+    const waitingNow = () => {
+      // The other waiter finishes after a few polls.
+      if (otherHolds && ++polls > 5) {
+        otherHolds = false;
+        real.remove(lock);
+      }
+      return clock++;
+    };
+    const overlapped = withFileLock('/registry.json', () => otherHolds, { now: waitingNow, fs });
+    expect(interleaved).toBe(true);
+    expect(overlapped).toBe(false);
+  });
+
   it('gives up on a held lock with the path to remove', () => {
     const dir = tempDir();
     const file = join(dir, REGISTRY_FILE);
@@ -72,7 +117,7 @@ describe('registry updates', () => {
     let clock = Date.now();
     // Each look at the clock moves it 5 s: the 15 s wait runs out long before the lock could look stale.
     const fastClock = () => (clock += 5_000);
-    expect(() => withFileLock(file, () => 'ran', fastClock)).toThrow(
+    expect(() => withFileLock(file, () => 'ran', { now: fastClock })).toThrow(
       `${file} is locked by another certs-tool run (if none is running, remove ${file}.lock and try again)`,
     );
   });
