@@ -100,6 +100,7 @@ export async function signCsr(
     now,
     ...(opts.outPath ? { outPath: opts.outPath } : {}),
     ...(current?.status === 'ACTIVE' ? { replaces: current.certificateId } : {}),
+    expectedCurrent: current?.certificateId ?? null,
   });
   return {
     towerId: cn,

@@ -27,7 +27,7 @@ export async function signTowerCertificate(
 export async function issueForTower(
   dir: string,
   towerId: string,
-  opts: IssueOptions & { replaces?: string; onlyIfNone?: boolean },
+  opts: IssueOptions & { replaces?: string; expectedCurrent?: string | null },
 ): Promise<DeviceCertificate> {
   const days = validDays(opts.days, DEVICE_DEFAULT_DAYS);
   const ca = await loadCa(dir);
@@ -40,7 +40,7 @@ export async function issueForTower(
     now,
     keyPem: await exportPrivateKeyPem(keys.privateKey),
     ...(opts.replaces ? { replaces: opts.replaces } : {}),
-    ...(opts.onlyIfNone && { onlyIfNone: true }),
+    ...(opts.expectedCurrent !== undefined && { expectedCurrent: opts.expectedCurrent }),
   });
   return {
     certPath: installed.certPath,
@@ -57,8 +57,8 @@ export async function issueDeviceCertificate(
   opts: IssueOptions = {},
 ): Promise<DeviceCertificate> {
   assertTowerId(towerId);
-  // Early, to fail before generating a key; `onlyIfNone` checks again under the registry lock.
+  // Early, to fail before generating a key; `expectedCurrent` checks again under the registry lock.
   const current = Registry.load(certsLayout(dir).root).currentForTower(towerId);
   if (current) throw alreadyIssued(towerId, current.certificateId, current.status);
-  return issueForTower(dir, towerId, { ...opts, onlyIfNone: true });
+  return issueForTower(dir, towerId, { ...opts, expectedCurrent: null });
 }

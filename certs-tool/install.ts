@@ -24,8 +24,11 @@ export interface InstallParams {
   /** write only this file instead of the tower's directory (CSR signed for another machine) */
   outPath?: string;
   replaces?: string;
-  /** Refuse (under the registry lock) when the tower already has a certificate that is not revoked. */
-  onlyIfNone?: boolean;
+  /**
+   * The tower's current certificate this run decided on (null: none; undefined: no check). Checked
+   * again under the registry lock: a parallel run for the same tower may have installed one since.
+   */
+  expectedCurrent?: string | null;
 }
 
 /**
@@ -38,9 +41,19 @@ export function installDeviceCertificate(p: InstallParams): SignedCertificate & 
 }
 
 function install(registry: Registry, p: InstallParams): SignedCertificate & { keyPath: string } {
-  // Checked here, under the lock, not before signing: two parallel issues for one tower both pass a check made earlier.
-  const current = p.onlyIfNone ? registry.currentForTower(p.towerId) : undefined;
-  if (current) throw alreadyIssued(p.towerId, current.certificateId, current.status);
+  // Checked here, under the lock, not before signing: two parallel runs for one tower both pass a check made earlier.
+  if (p.expectedCurrent !== undefined) {
+    const current = registry.currentForTower(p.towerId);
+    if ((current?.certificateId ?? null) !== p.expectedCurrent) {
+      if (current && p.expectedCurrent === null) {
+        throw alreadyIssued(p.towerId, current.certificateId, current.status);
+      }
+      throw new CertsToolError(
+        `tower ${p.towerId} changed certificate while this run was signing (now ${current ? `${current.certificateId.slice(0, 12)}… ${current.status}` : 'none'})`,
+        `another certs-tool run for ${p.towerId} finished first; check the tower before running again`,
+      );
+    }
+  }
   const layout = certsLayout(p.dir);
   const paths = layout.device(p.towerId);
   const certPem = `${p.cert.toString('pem')}\n`;

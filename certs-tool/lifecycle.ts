@@ -75,6 +75,7 @@ export async function rotateTower(
     ...opts,
     now,
     replaces: current.certificateId,
+    expectedCurrent: current.certificateId,
   });
   let deactivated: string[] = [];
   if (opts.confirm) {
