@@ -1,4 +1,4 @@
-import type { RuleTargetFunction } from '../../protocol/index.js';
+import { type RuleTargetFunction, STORED_ACK } from '../../protocol/index.js';
 
 /**
  * The DynamoDB table and the Lambda wiring of the three consumers, as plain data: the CDK app
@@ -135,6 +135,8 @@ export interface FunctionDefinition {
   /** IoT data-plane actions on `thing/*\/twin` (the named shadow). */
   readonly iotData?: readonly string[];
   readonly snsPublish?: boolean;
+  /** Topic patterns the function may publish to through the IoT data plane. */
+  readonly iotPublishTopics?: readonly string[];
   /** Schedule for scheduled entries (EventBridge rate expression). */
   readonly schedule?: string;
   /** Set for a function an IoT rule invokes directly (`protocol/rules.ts`). */
@@ -147,9 +149,11 @@ export const FUNCTIONS = {
   telemetryWriter: {
     entry: 'cloud/functions/telemetry-writer/index.ts',
     handler: 'handler',
-    env: [...COMMON_ENV, ENV.retentionDays],
+    env: [...COMMON_ENV, ENV.retentionDays, ENV.iotDataEndpoint],
     eventSource: KINESIS_MAPPING,
     dynamodb: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    // The stored acknowledgement to each tower (`protocol/schemas/stored-ack.ts`).
+    iotPublishTopics: [`cmd/towerwatch/*/${STORED_ACK.command}`],
   },
   twinUpdater: {
     entry: 'cloud/functions/twin-updater/index.ts',

@@ -1,3 +1,4 @@
+import type { SeqRange } from '../../protocol/index.js';
 import type { CompactReading } from '../../protocol/index.js';
 
 /** One stored telemetry item (layout in `tables.ts`). */
@@ -53,6 +54,10 @@ export interface LatestItem {
   sensors: Record<string, LatestValue>;
   version: number;
   updatedAt: number;
+  /** The tower's recently stored batch seqs (the stored acknowledgement names them again each time). */
+  stored?: SeqRange[];
+  /** When the last stored acknowledgement went to the tower (epoch ms). */
+  ackSentAt?: number;
 }
 
 export type { CompactReading };

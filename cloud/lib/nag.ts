@@ -1,6 +1,6 @@
 import { type CfnElement, type Stack, Validations } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { SHADOW_NAMES } from '../../protocol/index.js';
+import { SHADOW_NAMES, STORED_ACK } from '../../protocol/index.js';
 
 export interface AcknowledgedScopes {
   readonly ruleErrorBucket: s3.IBucket;
@@ -31,6 +31,11 @@ export function acknowledgedFindings(
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*/${SHADOW_NAMES.twin}]`,
       reason:
         'The twin updater maintains the named shadow "twin" of every tower; towers are registered by certs-tool after deploy, so only the shadow name is fixed',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/cmd/towerwatch/*/${STORED_ACK.command}]`,
+      reason:
+        'The telemetry writer sends each tower its stored acknowledgement; towers are registered after deploy, so only the topic shape (cmd/towerwatch/<tower>/stored) is fixed',
     },
     {
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

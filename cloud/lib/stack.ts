@@ -135,6 +135,16 @@ export class TowerwatchStack extends Stack {
           }),
         );
       }
+      if (def.iotPublishTopics?.length) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['iot:Publish'],
+            resources: def.iotPublishTopics.map(
+              (t) => `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:topic/${t}`,
+            ),
+          }),
+        );
+      }
       if (def.snsPublish) {
         this.topics.alertTopic.grantPublish(fn);
         this.topics.alertFanoutTopic.grantPublish(fn);

@@ -119,21 +119,22 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     log: logger('alert-notifier'),
   };
   const notifierHandler = createNotifierHandler(notifierDeps);
-  const handlers: Record<string, Parameters<typeof startEventSourceMapping>[0]['handler']> = {
-    'telemetry-writer': createWriterHandler({
-      ...readWriterConfig(env),
-      ...base,
-      metrics: writerMetrics,
-      log: logger('telemetry-writer'),
-    }),
-    'alert-notifier': notifierHandler,
-  };
   const twinConfig = readTwinConfig(env);
   const iot =
     options.iot ??
     (twinConfig.iotDataEndpoint
       ? new IoTDataPlaneClient(localClientConfig(twinConfig.iotDataEndpoint))
       : undefined);
+  const handlers: Record<string, Parameters<typeof startEventSourceMapping>[0]['handler']> = {
+    'telemetry-writer': createWriterHandler({
+      ...readWriterConfig(env),
+      ...base,
+      ...(iot && { iot }),
+      metrics: writerMetrics,
+      log: logger('telemetry-writer'),
+    }),
+    'alert-notifier': notifierHandler,
+  };
   if (iot) {
     handlers['twin-updater'] = createTwinHandler({
       ...twinConfig,

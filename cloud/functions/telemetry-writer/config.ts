@@ -6,5 +6,6 @@ export function readWriterConfig(env: Record<string, string | undefined>): Write
   return {
     tableName: requireEnv(env, ENV.tableName, 'set it to the DynamoDB table name'),
     retentionDays: numberEnv(env, ENV.retentionDays, DEFAULTS.retentionDays),
+    ...(env[ENV.iotDataEndpoint] && { iotDataEndpoint: env[ENV.iotDataEndpoint] }),
   };
 }

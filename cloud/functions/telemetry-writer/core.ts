@@ -1,4 +1,10 @@
-import { decodeTelemetry, type TelemetryBatch } from '../../../protocol/index.js';
+import { PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import {
+  decodeTelemetry,
+  type StoredAck,
+  storedAckTopic,
+  type TelemetryBatch,
+} from '../../../protocol/index.js';
 import { batchToItems, latestOfBatch } from '../../data/telemetry-items.js';
 import type { LatestValue, TelemetryItem } from '../../data/types.js';
 import { batchWriteAll, itemKey } from '../shared/batch-write.js';
@@ -82,28 +88,39 @@ export async function writeTelemetry(
     }
   }
 
-  const latestByTower = new Map<string, { values: Record<string, LatestValue>; ids: string[] }>();
+  const latestByTower = new Map<
+    string,
+    { values: Record<string, LatestValue>; ids: string[]; seqs: number[] }
+  >();
   for (const d of decoded) {
-    if (failures.has(d.record.id) || d.items.some((item) => item.drift)) continue;
-    const entry = latestByTower.get(d.record.towerId) ?? { values: {}, ids: [] };
-    for (const batch of d.batches) {
-      for (const [sensorId, v] of Object.entries(latestOfBatch(batch))) {
-        const have = entry.values[sensorId];
-        if (!have || v.t >= have.t) entry.values[sensorId] = v;
+    if (failures.has(d.record.id)) continue;
+    const entry = latestByTower.get(d.record.towerId) ?? { values: {}, ids: [], seqs: [] };
+    // Every stored batch is acknowledged (drifted ones and duplicates too); only in-time ones move latest values.
+    for (const batch of d.batches) entry.seqs.push(batch.seq);
+    if (!d.items.some((item) => item.drift)) {
+      for (const batch of d.batches) {
+        for (const [sensorId, v] of Object.entries(latestOfBatch(batch))) {
+          const have = entry.values[sensorId];
+          if (!have || v.t >= have.t) entry.values[sensorId] = v;
+        }
       }
     }
     entry.ids.push(d.record.id);
     latestByTower.set(d.record.towerId, entry);
   }
+  const acks: StoredAck[] = [];
   await Promise.all(
-    [...latestByTower].map(async ([towerId, { values, ids }]) => {
+    [...latestByTower].map(async ([towerId, { values, ids, seqs }]) => {
       try {
-        wcu += await updateLatest(deps.doc, deps.tableName, towerId, values, now);
+        const update = await updateLatest(deps.doc, deps.tableName, towerId, values, now, seqs);
+        wcu += update.wcu;
+        if (update.ack) acks.push(update.ack);
       } catch (e) {
         for (const id of ids) failures.set(id, e as Error);
       }
     }),
   );
+  if (deps.iot) await Promise.all(acks.map((ack) => sendStoredAck(deps, ack)));
 
   const landed = decoded.filter((d) => !failures.has(d.record.id));
   deps.metrics.count(
@@ -119,4 +136,24 @@ export async function writeTelemetry(
   deps.metrics.count('WriteCapacityUnits', wcu);
   if (failures.size) deps.metrics.count('RecordsFailed', failures.size);
   return { failures };
+}
+
+/**
+ * After the writes it names have landed. A failed publish never fails the batch: the tower sends
+ * the batch again after its timeout, and that redelivery brings the next acknowledgement.
+ */
+async function sendStoredAck(deps: WriterDeps, ack: StoredAck): Promise<void> {
+  try {
+    await deps.iot!.send(
+      new PublishCommand({
+        topic: storedAckTopic(ack.towerId),
+        qos: 1,
+        payload: Buffer.from(JSON.stringify(ack)),
+      }),
+    );
+    deps.metrics.count('StoredAcksSent');
+  } catch (e) {
+    deps.metrics.count('StoredAcksFailed');
+    deps.log.warn('stored acknowledgement not sent', { towerId: ack.towerId, error: (e as Error).message });
+  }
 }

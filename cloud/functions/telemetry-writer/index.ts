@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { powertools } from '../shared/powertools.js';
 import { systemClock } from '../shared/types.js';
@@ -9,8 +10,12 @@ import { CONSUMER } from './types.js';
 const { logger, metrics } = powertools(CONSUMER);
 
 /** Kinesis → DynamoDB: one item per telemetry batch, latest values per tower, poison quarantined. */
+const config = readWriterConfig(process.env);
+
 export const handler = createWriterHandler({
-  ...readWriterConfig(process.env),
+  ...config,
+  // The stored acknowledgements go back to the towers through the IoT data plane.
+  iot: new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}),
   doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   }),

@@ -295,6 +295,21 @@ describe('IAM least privilege', () => {
     ]);
   });
 
+  it('lets only the telemetry writer publish, and only the stored acknowledgement topic', () => {
+    const publishers = resourcesOfType(json, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p).includes('"iot:Publish"'),
+    );
+    expect(publishers).toHaveLength(1);
+    const [id, policy] = publishers[0]!;
+    expect(id).toMatch(/TelemetryWriter/);
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+    const statements: any[] = (policy.Properties as any).PolicyDocument.Statement;
+    const publish = statements.find(
+      (st) => st.Action === 'iot:Publish' || st.Action.includes?.('iot:Publish'),
+    );
+    expect(JSON.stringify(publish.Resource)).toContain(':topic/cmd/towerwatch/*/stored');
+  });
+
   it('lets the token exchange role read only the component artifact', () => {
     const roleId = logicalIdOf(json, 'AWS::IAM::Role', 'FleetTokenExchangeRole');
     template.hasResourceProperties('AWS::IAM::Role', {
