@@ -125,10 +125,12 @@ export class Ingest extends Construct {
 
 /**
  * The error action stores IoT's error document (it carries `base64OriginalPayload`), one object per
- * failed message, partitioned by rule and hour so a replay can pick a time range.
+ * failed message, partitioned by rule and hour so a replay can pick a time range. The file name
+ * starts with the epoch-ms `timestamp()`: the error document has no receive time of its own, and
+ * `towerwatch redrive` rebuilds the rule output's `receivedAt` from it.
  */
 export function ruleErrorObjectKey(ruleName: string): string {
-  return `rule-errors/${ruleName}/\${parse_time("yyyy/MM/dd/HH", timestamp())}/\${newuuid()}.json`;
+  return `rule-errors/${ruleName}/\${parse_time("yyyy/MM/dd/HH", timestamp())}/\${timestamp()}-\${newuuid()}.json`;
 }
 
 function ruleConstructId(ruleName: string): string {

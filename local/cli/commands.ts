@@ -30,6 +30,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'run the edge component outside Greengrass (direct MQTT): --config <file>',
     load: () => import('../../edge/src/main.js'),
   },
+  redrive: {
+    summary:
+      'put rule-error and stream-failure payloads back into the stream, once: --state-dir <dir> | --bucket <name> --stream <name> [--dry-run]',
+    load: () => import('./redrive.js'),
+  },
   cost: {
     summary: 'monthly AWS cost of a fleet, side by side with one message per reading',
     load: () => import('../../cloud/cost/index.js'),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRuleRecord } from '../../../cloud/functions/shared/records.js';
-import { redrive } from '../../../cloud/redrive/index.js';
+import { ruleErrorObjectKey } from '../../../cloud/lib/ingest.js';
+import { recover, redrive } from '../../../cloud/redrive/index.js';
 import type {
   FailureDocument,
   FailureStore,
@@ -43,7 +44,13 @@ function memoryStream() {
       return failed;
     },
   };
-  return { writer, put, refuseNext: (n: number) => void (refuse = n) };
+  return {
+    writer,
+    put,
+    refuseNext: (n: number) => {
+      refuse = n;
+    },
+  };
 }
 
 const lines: string[] = [];
@@ -237,5 +244,18 @@ describe('redrive', () => {
     expect(summary).toMatchObject({ unrecoverable: 1 });
     expect(marked).toEqual([]);
     expect(lines.some((l) => l.includes('junk.json'))).toBe(true);
+  });
+
+  it("reads the receive time from the file name the error action's key template gives the object", () => {
+    const key = ruleErrorObjectKey('towerwatch_telemetry')
+      .replace('${timestamp()}', String(RECEIVED))
+      .replace(/\$\{[^}]+\}/g, 'x');
+    const doc = ruleError('towerwatch_telemetry', deviceTopic('tower-1', 'telemetry'), telemetryBytes, [
+      'KinesisAction',
+    ]);
+    const recovery = recover({ key, body: JSON.stringify(doc), lastModifiedMs: T0 }, T0);
+    expect(recovery.kind).toBe('records');
+    const data = recovery.kind === 'records' ? recovery.records[0]!.data : new Uint8Array();
+    expect(JSON.parse(Buffer.from(data).toString('utf8')).receivedAt).toBe(RECEIVED);
   });
 });
