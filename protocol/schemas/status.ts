@@ -40,6 +40,25 @@ export const StatusSchema = z.object({
       nudges: Count.optional(),
     })
     .optional(),
+  /**
+   * Whether the buffer can write its directory. 'memory': it could not be opened (read-only,
+   * missing, not writable); alerts are kept in memory (a restart loses the undelivered ones) and
+   * telemetry is refused. Absent from edges that predate it.
+   */
+  storage: z
+    .object({
+      mode: z.enum(['disk', 'memory']),
+      /** The storage problem while it lasts (open, write or cursor save), one line; else null. */
+      error: z.string().max(1024).nullable(),
+      /** Alerts the disk refused that went out from memory instead. */
+      alertsInMemory: Count,
+      alertsDroppedFromMemory: Count,
+      /** Readings of telemetry batches the disk refused. */
+      readingsRefused: Count,
+      /** Failed saves of a lane's delivery cursor since its last success (a restart redelivers). */
+      cursorSaveFailures: Count,
+    })
+    .optional(),
   sensors: z.object({ ok: Count, failing: Count }).optional(),
   configVersion: Count.optional(),
 });

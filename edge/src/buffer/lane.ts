@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, readJsonFile, writeFileAtomicSync } from './atomic-file.js';
-import { BufferError } from './errors.js';
+import { BufferError, StorageWriteError } from './errors.js';
 import { decodeFrameAt, encodeFrame, FRAME, resync } from './frame.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import type { AppendInput, LaneName, LaneStats, Position, StoredRecord } from './types.js';
@@ -222,10 +222,12 @@ export class Lane {
       try {
         await this.writeGroup(group);
       } catch (e) {
-        const error = new BufferError(
+        const error = new StorageWriteError(
           `cannot store to ${this.dir}: ${(e as Error).message}`,
           this.dir,
           'check free disk space and permissions of buffer.dir',
+          (e as NodeJS.ErrnoException).code,
+          (e as Error).message,
         );
         for (const p of group) p.reject(error);
       }

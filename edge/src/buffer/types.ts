@@ -38,7 +38,34 @@ export interface LaneStats {
   cursorError: string | null;
 }
 
+/** What delivery needs of a lane, on disk or in memory. */
+export interface DeliveryLane {
+  readonly hasUnread: boolean;
+  /** The next records in order: at least one when any waits, then up to the limits. */
+  take(maxRecords: number, maxPayloadBytes: number): Promise<StoredRecord[]>;
+  ack(records: readonly StoredRecord[]): void;
+  /** Hands out again everything not acknowledged. */
+  rewind(): void;
+  onData(listener: () => void): () => void;
+}
+
+/** Whether the buffer can write its directory, and what it did while it could not. */
+export interface StorageStats {
+  /** 'memory' when the buffer directory could not be opened: nothing is written to disk. */
+  mode: 'disk' | 'memory';
+  /** The last storage problem (buffer writes, cursor saves) while it lasts, else null. */
+  error: string | null;
+  /** Alerts the disk refused that went to the in-memory lane instead (a restart loses those still undelivered). */
+  alertsInMemory: number;
+  /** Alerts dropped because the in-memory lane was full (oldest first). */
+  alertsDroppedFromMemory: number;
+  /** Readings of telemetry batches the disk refused (not stored, not sent). */
+  readingsRefused: number;
+  cursorSaveFailures: number;
+}
+
 export interface BufferStats {
+  storage: StorageStats;
   alerts: LaneStats;
   telemetry: LaneStats;
   /** Bytes of every segment file on disk. */
@@ -59,4 +86,8 @@ export interface BufferOptions {
   /** How often the delivery cursor is written at most (a crash redelivers at most this much). */
   cursorSaveMs?: number;
   now?: () => number;
+  /** The lanes' file operations (tests fill the disk or make it read-only); default node:fs. */
+  files?: import('./lane.js').LaneFiles;
+  /** Told each new storage problem, one line (the directory cannot be opened, a write was refused). */
+  onStorageProblem?: (line: string) => void;
 }

@@ -34,6 +34,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeHandle> 
     maxBytes: config.buffer.maxBytes,
     fsyncWindowMs: config.buffer.fsyncWindowMs,
     now: () => clock.now(),
+    onStorageProblem: (line) => logger.warn(line),
   });
   let transport: Transport;
   try {

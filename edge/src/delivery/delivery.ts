@@ -1,5 +1,5 @@
 import { STORED_ACK, storedAckTopic } from '../../../protocol/index.js';
-import type { DurableBuffer, Lane, LaneName, StoredRecord } from '../buffer/index.js';
+import type { DeliveryLane, DurableBuffer, LaneName, StoredRecord } from '../buffer/index.js';
 import type { Transport } from '../transport/index.js';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from '../transport/index.js';
 import { Confirmations } from './confirmations.js';
@@ -273,7 +273,7 @@ export class Delivery {
     return null;
   }
 
-  private async take(name: LaneName, lane: Lane): Promise<OutgoingMessage | null> {
+  private async take(name: LaneName, lane: DeliveryLane): Promise<OutgoingMessage | null> {
     const epoch = this.epoch;
     let records: StoredRecord[] = [];
     // After a rewind the lane hands out records that are in flight or wait for their stored

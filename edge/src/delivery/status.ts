@@ -27,6 +27,7 @@ export function buildStatus(input: {
       oldestAgeMs: oldest.length ? Math.max(0, now - Math.min(...oldest)) : null,
     },
     drops: { readings: buffer.droppedReadings, corruptRecords: buffer.corruptRecords },
+    storage: { ...buffer.storage, error: buffer.storage.error?.slice(0, 1024) ?? null },
     connectivity: {
       connected: connection.connected,
       reconnects: connection.reconnects,

@@ -69,7 +69,18 @@ export class BatchAssembler {
       this.ageTimer = undefined;
     }
     if (this.builder.count === 0) return;
-    const batch = this.builder.seal(this.options.seq.next(), this.options.clock.now());
+    let seq: number;
+    try {
+      seq = this.options.seq.next();
+    } catch (e) {
+      // No seq can be persisted (the buffer directory cannot be written): the batch cannot be
+      // stored either. Drop it like a refused one instead of throwing out of a timer.
+      this.builder.seal(0, this.options.clock.now());
+      this.counters.sinkErrors++;
+      this.options.onSinkError?.(e);
+      return;
+    }
+    const batch = this.builder.seal(seq, this.options.clock.now());
     this.counters.batchesSealed++;
     const sent = this.options.sink.telemetry(batch).catch((e: unknown) => {
       this.counters.sinkErrors++;
