@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { EdgeConfig } from '../../protocol/index.js';
 import { loadEdgeConfig, stderrLogger } from './config/index.js';
-import { type EdgeHandle, runsUnderGreengrass, startEdge } from './component/index.js';
+import { ComponentLifecycle, type EdgeHandle, runsUnderGreengrass, startEdge } from './component/index.js';
 import { IpcTransport } from './transport/ipc/index.js';
 
 const USAGE_NOTE = `
@@ -103,26 +103,36 @@ async function runUnderGreengrass(opts: EdgeCliOptions): Promise<number> {
     throw e;
   }
   await control.reportState('RUNNING');
+  const lifecycle = new ComponentLifecycle<EdgeConfig, EdgeHandle>({
+    config,
+    handle,
+    start,
+    stop: (h) => h.stop(),
+    report: (state) => control.reportState(state),
+    logger: stderrLogger,
+    describe: (c) => ({ towerId: c.towerId }),
+  });
+  // One update at a time, in the order the nucleus announced them; each reads the configuration anew.
   let restarting = Promise.resolve();
   await control.onConfigurationUpdate(() => {
     restarting = restarting.then(async () => {
+      let next: EdgeConfig;
       try {
-        const next = await load();
-        if (JSON.stringify(next) === JSON.stringify(config)) return;
-        await handle.stop();
-        config = next;
-        handle = await start(config);
-        stderrLogger.info('configuration changed: component restarted', { towerId: config.towerId });
+        next = await load();
       } catch (e) {
         stderrLogger.warn('configuration update refused; keeping the running configuration', {
           error: (e as Error).message,
         });
+        return;
       }
+      // Neither the new nor the previous configuration starts: ERRORED is reported; exit 2 so that
+      // Greengrass restarts the component, rather than sit idle while it shows RUNNING.
+      if ((await lifecycle.apply(next)) === 'failed') fail(lifecycle.failure!);
     });
   });
   const outcome = await Promise.race([untilSignal().then(() => null), failed]);
   await restarting;
-  await handle.stop();
+  await lifecycle.stop();
   await control.close();
   if (outcome) {
     console.error(`towerwatch edge: ${outcome.message}`);

@@ -10,6 +10,7 @@ import { createTransport } from './select-transport.js';
 import { StatusReporter } from './status-reporter.js';
 import type { EdgeHandle, EdgeStats, StartEdgeOptions } from './types.js';
 
+export { type ApplyOutcome, ComponentLifecycle } from './lifecycle.js';
 export { createTransport, runsUnderGreengrass } from './select-transport.js';
 export { DEFAULT_STATUS_INTERVAL_MS, StatusReporter } from './status-reporter.js';
 export type { EdgeHandle, EdgeStats, StartEdgeOptions } from './types.js';

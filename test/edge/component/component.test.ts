@@ -212,4 +212,64 @@ describe('the component entry under a Greengrass nucleus', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it('refuses a configuration update that cannot start and keeps the old configuration running', async () => {
+    const towerId = 'tower-c6';
+    const t = tempDir('entry-refused');
+    cleanups.push(t.cleanup);
+    const nucleus = await FakeNucleus.start(join(t.dir, 'nucleus.sock'), 'token-c6');
+    cleanups.push(() => nucleus.stop());
+    nucleus.configuration = JSON.parse(
+      JSON.stringify({
+        sensors: simulatedTowerConfig(towerId, { sensors: 2, intervalMs: 100 }),
+        batching: { maxAgeMs: '300' },
+      }),
+    );
+    // The update moves the buffer to a directory another process holds: it parses, but cannot start.
+    const heldDir = join(t.dir, 'held-buffer');
+    const holder = await DurableBuffer.open({ dir: heldDir, maxBytes: 1024 * 1024, fsyncWindowMs: 5 });
+    cleanups.push(() => holder.close());
+    const entry = join(import.meta.dirname, '../../../edge/src/component/entry.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, '--state-dir', join(t.dir, 'work')], {
+      env: { ...process.env, ...nucleus.componentEnv(), AWS_IOT_THING_NAME: towerId },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    cleanups.push(() => {
+      child.kill('SIGKILL');
+    });
+    await waitFor(() => nucleus.states.includes('RUNNING'), `RUNNING (stderr: ${stderr})`);
+    const telemetry = () =>
+      nucleus.published.filter((p) => p.topicName === `dt/towerwatch/${towerId}/telemetry`);
+    await waitFor(() => telemetry().length > 0, 'telemetry');
+
+    const changed = structuredClone(nucleus.configuration) as { sensors: { id: string }[] };
+    changed.sensors = changed.sensors.map((s) => ({ ...s, id: `${s.id}-v2` }));
+    nucleus.updateConfiguration({ ...changed, buffer: { dir: heldDir } });
+    await waitFor(() => nucleus.states.length >= 2, `the state after the update (stderr: ${stderr})`);
+    expect(nucleus.states).toEqual(['RUNNING', 'RUNNING']);
+    const refused = stderr
+      .split('\n')
+      .filter((line) => line.includes('configuration update refused'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(refused).toEqual([
+      {
+        level: 'WARN',
+        message: 'configuration update refused: it did not start; the previous configuration runs again',
+        towerId,
+        error: expect.stringContaining(`buffer directory ${heldDir} is in use by another process`),
+      },
+    ]);
+    // The old configuration runs on: its sensors keep publishing, the refused ones never appear.
+    const before = telemetry().length;
+    await waitFor(() => telemetry().length > before + 1, 'telemetry after the refused update');
+    const sensorIds = telemetry().flatMap((p) => decodeTelemetry(p.payload).flatMap((b) => b.sensors));
+    expect(sensorIds.some((id) => id.endsWith('-v2'))).toBe(false);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });
