@@ -59,3 +59,18 @@ export async function quarantined(stack: Stack): Promise<Record<string, unknown>
   );
   return (out.Items ?? []) as Record<string, unknown>[];
 }
+
+/** The device's bytes, as text, of a stream record: the IoT rule output nests them base64-encoded in `payload`. */
+export function deviceTextOf(ruleOutput: string): string {
+  try {
+    const nested = (JSON.parse(ruleOutput) as { payload?: unknown }).payload;
+    return typeof nested === 'string' ? Buffer.from(nested, 'base64').toString('utf8') : ruleOutput;
+  } catch {
+    return ruleOutput;
+  }
+}
+
+/** What the device sent, as text, of a quarantined record (the item keeps the Kinesis data whole). */
+export function quarantinedDeviceText(item: Record<string, unknown>): string {
+  return deviceTextOf(Buffer.from(String(item.data), 'base64').toString('utf8'));
+}
