@@ -13,9 +13,15 @@ type Request =
 type Reply =
   | { type: 'ready' }
   | { type: 'injected'; towerId: string; at: number }
-  | { type: 'drained'; sampled: Record<string, number>; unconfirmedMaxAgeMs: number }
+  | { type: 'drained'; sampled: Record<string, number>; unconfirmedMaxAgeMs: number; leftInBuffers: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
+
+/**
+ * A buffer empties only when the cloud's stored acknowledgement names its batches; a cloud that
+ * sends none would keep the drain waiting for ever (the edge re-sends every `confirmTimeoutMs`).
+ */
+const DRAIN_TIMEOUT_MS = 120_000;
 
 export class RemoteFleet {
   private readonly listeners = new Set<(reply: Reply) => void>();
@@ -57,14 +63,19 @@ export class RemoteFleet {
   }
 
   /**
-   * Stops sampling and waits until every buffer is delivered (and confirmed stored); returns readings
-   * sampled per tower and the longest any tower held a PUBACK'd batch unconfirmed during the run.
+   * Stops sampling and waits until every buffer is delivered and confirmed stored, at most
+   * `DRAIN_TIMEOUT_MS`; returns readings sampled per tower, the longest any tower held a PUBACK'd
+   * batch unconfirmed during the run, and the batches still buffered if the drain gave up.
    */
-  async drain(): Promise<{ sampled: Record<string, number>; unconfirmedMaxAgeMs: number }> {
+  async drain(): Promise<{
+    sampled: Record<string, number>;
+    unconfirmedMaxAgeMs: number;
+    leftInBuffers: number;
+  }> {
     const reply = this.next('drained');
     this.worker.postMessage({ type: 'drain' } satisfies Request);
-    const { sampled, unconfirmedMaxAgeMs } = await reply;
-    return { sampled, unconfirmedMaxAgeMs };
+    const { sampled, unconfirmedMaxAgeMs, leftInBuffers } = await reply;
+    return { sampled, unconfirmedMaxAgeMs, leftInBuffers };
   }
 
   async stop(): Promise<void> {
@@ -102,13 +113,14 @@ async function runWorker(options: FleetOptions): Promise<void> {
         send({ type: 'injected', towerId: request.towerId, at: Date.now() });
       } else if (request.type === 'drain') {
         await Promise.all(fleet.running().map((t) => t.monitor.stop()));
-        while (fleet.running().some((t) => t.stats().buffer.depthMessages > 0)) {
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        const left = () => fleet.running().reduce((n, t) => n + t.stats().buffer.depthMessages, 0);
+        const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+        while (left() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         send({
           type: 'drained',
           sampled: Object.fromEntries(fleet.running().map((t) => [t.towerId, t.monitor.stats().readings])),
           unconfirmedMaxAgeMs,
+          leftInBuffers: left(),
         });
       } else {
         clearInterval(ageTimer);
