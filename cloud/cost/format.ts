@@ -1,3 +1,4 @@
+import { ASSUMPTIONS, STORED_ACK_ITEM } from './model.js';
 import { PRICES } from './prices.js';
 import type { CostComparison } from './types.js';
 
@@ -28,6 +29,7 @@ export function formatComparison(c: CostComparison): string {
     ...(
       [
         ['IoT messages', 'iotMessagesPerMonth'],
+        ['stored acknowledgements', 'storedAcksPerMonth'],
         ['Kinesis records', 'kinesisRecordsPerMonth'],
         ['Lambda invocations', 'lambdaInvocationsPerMonth'],
         ['DynamoDB write units', 'dynamoWriteUnitsPerMonth'],
@@ -35,6 +37,8 @@ export function formatComparison(c: CostComparison): string {
     ).map(([label, key]) => [label, count(c.towerwatch.usage[key]), count(c.tutorial.usage[key])]),
     ['DynamoDB storage (GB)', c.towerwatch.usage.storageGb.toFixed(1), c.tutorial.usage.storageGb.toFixed(1)],
   ];
+  const ack = c.towerwatch.items.find((i) => i.service === 'IoT Core' && i.item === STORED_ACK_ITEM);
+  const acks = c.towerwatch.usage.storedAcksPerMonth;
   const kinesis = f.kinesis.mode === 'provisioned' ? `provisioned, ${f.kinesis.shards} shards` : 'on-demand';
   return [
     `${count(f.towers)} towers × ${f.sensorsPerTower} sensors every ${f.intervalMs / 1000}s = ${count(c.readingsPerMonth)} readings/month`,
@@ -42,6 +46,11 @@ export function formatComparison(c: CostComparison): string {
     `${c.region} list prices as of ${c.pricesAsOf}, USD, no free tier (see cloud/cost/prices.ts)`,
     '',
     table(rows),
+    ...(ack
+      ? [
+          `IoT Core includes ${usd(ack.usd)} for ${count(acks)} stored acknowledgements (at most 1 per tower per ${ASSUMPTIONS.storedAck.intervalMs / 1000}s, ${count(ack.quantity)} messages: the writer's publish and the delivery to the tower)`,
+        ]
+      : []),
     '',
     `one message per reading costs ${c.ratio.toFixed(1)}× as much`,
     '',

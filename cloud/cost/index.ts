@@ -14,6 +14,8 @@ export {
   consumerInvocationsPerSecond,
   estimateMonthlyCost,
   iotMessagingUsd,
+  STORED_ACK_ITEM,
+  storedAcksPerTowerPerMonth,
 } from './model.js';
 export {
   PRICE_REGION,

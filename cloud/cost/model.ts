@@ -1,4 +1,4 @@
-import { IOT } from '../../protocol/index.js';
+import { IOT, STORED_ACK } from '../../protocol/index.js';
 import { DEFAULTS } from '../data/tables.js';
 import { PRICE_REGION, PRICES, PRICES_AS_OF, type PriceKey, type PriceTable } from './prices.js';
 import {
@@ -41,6 +41,14 @@ export const ASSUMPTIONS = {
   ruleEnrichmentBytes: 80,
   /** DynamoDB's per-item overhead on top of attribute bytes. */
   dynamoItemOverheadBytes: 100,
+  /**
+   * The telemetry writer's stored acknowledgement (`cmd/towerwatch/<id>/stored`): at most one per
+   * tower per interval, published through the IoT data plane. IoT Core bills the publish and the
+   * delivery to the subscribed tower, one message each per 5 KB; no rule selects the topic. Even
+   * naming all `STORED_ACK.maxRanges` seq ranges an acknowledgement stays under 3 KB (one unit). It
+   * rides on the `LATEST` write the batch already makes: no extra DynamoDB write.
+   */
+  storedAck: { intervalMs: STORED_ACK.minIntervalMs, bytes: 3072, messagesPerAck: 2 },
   /** The telemetry writer also keeps one `LATEST` item per tower: one 1-KB write per batch. */
   latestWritesPerBatch: 1,
   /** The alert notifier's claim and suppression items per alert. */
@@ -72,6 +80,9 @@ export const ASSUMPTIONS = {
   },
 } as const;
 export type Assumptions = typeof ASSUMPTIONS;
+
+/** The line item of the stored acknowledgements (`towerwatch cost` prints it). */
+export const STORED_ACK_ITEM = 'messaging, stored acknowledgements (writer publish + delivery to the tower)';
 
 /** IoT Core messaging is tiered by monthly volume. */
 export function iotMessagingUsd(messages: number, prices: PriceTable = PRICES): number {
@@ -190,6 +201,19 @@ export function batchProfile(
   };
 }
 
+/**
+ * Stored acknowledgements per tower per month: the writer acknowledges when it stores a batch, at
+ * most once per `storedAck.intervalMs`, so one per batch when batches are further apart, else one
+ * per interval.
+ */
+export function storedAcksPerTowerPerMonth(
+  batchesPerSecond: number,
+  secondsPerMonth: number,
+  a: { storedAck: { intervalMs: number } } = ASSUMPTIONS,
+): number {
+  return Math.min(batchesPerSecond * secondsPerMonth, (secondsPerMonth * 1000) / a.storedAck.intervalMs);
+}
+
 function towerwatchDesign(
   fleet: FleetProfile,
   prices: PriceTable,
@@ -204,6 +228,8 @@ function towerwatchDesign(
   const units = (bytes: number) => Math.ceil(bytes / IOT.billingUnitBytes);
   const messages =
     batches * units(batchBytes) + statuses * units(a.statusBytes) + alertsPerMonth * units(a.alertBytes);
+  const storedAcks = fleet.towers * storedAcksPerTowerPerMonth(batchesPerSecond, secondsPerMonth, a);
+  const ackMessages = storedAcks * a.storedAck.messagesPerAck * units(a.storedAck.bytes);
 
   iotCoreItems(
     bill,
@@ -212,6 +238,14 @@ function towerwatchDesign(
     secondsPerMonth,
     messages,
     'messaging (tiered, per 5 KB), batches + status + alerts',
+  );
+  // Priced at the tiers the device messages leave off at; not rule input.
+  bill.addUsd(
+    'IoT Core',
+    STORED_ACK_ITEM,
+    ackMessages,
+    'messages',
+    iotMessagingUsd(messages + ackMessages, prices) - iotMessagingUsd(messages, prices),
   );
   const twinUpdates = (fleet.towers * secondsPerMonth * 1000) / a.twinUpdateIntervalMs + alertsPerMonth;
   bill.add('iotShadowOperation', twinUpdates * a.shadowOpsPerTwinUpdate * a.twinDocumentKb, MILLION);
@@ -260,7 +294,8 @@ function towerwatchDesign(
     'towerwatch',
     'batched telemetry (one 5 KB unit per batch) → IoT rules → Kinesis → 3 consumers, one item per batch',
     {
-      iotMessagesPerMonth: messages,
+      iotMessagesPerMonth: messages + ackMessages,
+      storedAcksPerMonth: storedAcks,
       kinesisRecordsPerMonth: records,
       dynamoWriteUnitsPerMonth: wru,
       storageGb,
@@ -297,6 +332,7 @@ function tutorialDesign(
     'the public tutorials: one message per reading → Kinesis → one Lambda consumer → one PutItem per reading',
     {
       iotMessagesPerMonth: messages,
+      storedAcksPerMonth: 0,
       kinesisRecordsPerMonth: messages,
       dynamoWriteUnitsPerMonth: wru,
       storageGb,

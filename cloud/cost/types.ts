@@ -36,7 +36,10 @@ export interface DesignCost {
   byService: Record<string, number>;
   items: LineItem[];
   usage: {
+    /** Device messages and stored acknowledgements (each a publish and a delivery). */
     iotMessagesPerMonth: number;
+    /** Stored acknowledgements the telemetry writer publishes to the towers. */
+    storedAcksPerMonth: number;
     kinesisRecordsPerMonth: number;
     dynamoWriteUnitsPerMonth: number;
     storageGb: number;

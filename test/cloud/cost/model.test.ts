@@ -1,12 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  ASSUMPTIONS,
   estimateMonthlyCost,
   iotMessagingUsd,
   main,
   PRICES,
   PRICES_AS_OF,
   parseInterval,
+  STORED_ACK_ITEM,
+  storedAcksPerTowerPerMonth,
 } from '../../../cloud/cost/index.js';
+import { STORED_ACK } from '../../../protocol/index.js';
 
 // Hand-computed cases: every figure below is worked out from the named unit prices in
 // cloud/cost/prices.ts and the sizes in ASSUMPTIONS, written as plain arithmetic.
@@ -14,6 +18,10 @@ const P = PRICES;
 const M = 1e6;
 const GB = 1024 ** 3;
 const SECONDS = 730 * 3600; // 2,628,000 s in AWS's 730-hour month
+/** The writer acknowledges at most once per tower per STORED_ACK.minIntervalMs. */
+const ACK_INTERVALS = (SECONDS * 1000) / STORED_ACK.minIntervalMs;
+/** Each acknowledgement is the writer's data-plane publish and its delivery to the tower (≤ 5 KB each). */
+const MESSAGES_PER_ACK = 2;
 
 describe('iotMessagingUsd', () => {
   it('applies the volume tiers', () => {
@@ -30,10 +38,14 @@ describe('10 towers × 8 sensors every 60 s, on-demand, 1 alert/tower/day, 30 da
   const batches = (10 * SECONDS) / 60; // 438,000
   const statuses = (10 * SECONDS) / 60; // 438,000
   const messages = batches + statuses + alerts;
+  // A batch a minute is further apart than the acknowledgement interval: one acknowledgement per batch.
+  const acks = Math.min(batches, 10 * ACK_INTERVALS);
+  const ackMessages = acks * MESSAGES_PER_ACK;
 
   it('counts readings and messages', () => {
     expect(c.readingsPerMonth).toBeCloseTo((10 * 8 * SECONDS) / 60, 6); // 3,504,000
-    expect(c.towerwatch.usage.iotMessagesPerMonth).toBeCloseTo(876_304.1667, 3);
+    expect(c.towerwatch.usage.iotMessagesPerMonth).toBeCloseTo(876_304.1667 + ackMessages, 3);
+    expect(c.towerwatch.usage.storedAcksPerMonth).toBeCloseTo(acks, 6);
     expect(c.tutorial.usage.iotMessagesPerMonth).toBeCloseTo(3_504_000 + alerts, 3);
   });
 
@@ -42,6 +54,7 @@ describe('10 towers × 8 sensors every 60 s, on-demand, 1 alert/tower/day, 30 da
     const twinUpdates = (10 * SECONDS) / 300 + alerts; // one per 5 min per tower, plus one per alert
     const iot =
       messages * (1.0 / M) + // messaging
+      ackMessages * (1.0 / M) + // stored acknowledgements: messaging only, no rule reads them
       10 * 43_800 * (0.08 / M) + // connection minutes
       2 * messages * (0.15 / M) + // rule triggered + action
       twinUpdates * 2 * 2 * (1.25 / M); // get + update of a 2 KB twin
@@ -106,7 +119,14 @@ describe('fast sampling fills whole billing units', () => {
     // flush every 10 s: 10,000 readings, floor((5120 − 120) / 15) = 333 per batch → 31 batches
     const batches = (31 * SECONDS) / 10;
     const statuses = SECONDS / 60;
-    expect(c.towerwatch.usage.iotMessagesPerMonth).toBeCloseTo(batches + statuses, 3);
+    // 3.1 batches/s per tower: the writer's interval, not the batches, bounds the acknowledgements.
+    const acks = ACK_INTERVALS;
+    expect(acks).toBeLessThan(batches);
+    expect(c.towerwatch.usage.storedAcksPerMonth).toBeCloseTo(acks, 6);
+    expect(c.towerwatch.usage.iotMessagesPerMonth).toBeCloseTo(
+      batches + statuses + acks * MESSAGES_PER_ACK,
+      3,
+    );
     expect(c.tutorial.usage.iotMessagesPerMonth).toBeCloseTo(1000 * SECONDS, 3);
     // 10,000 / 31 = 322.58 readings per batch → 120 + 4838.7 bytes, still one 5 KB unit each
     const batchBytes = 120 + (10_000 / 31) * 15;
@@ -116,6 +136,46 @@ describe('fast sampling fills whole billing units', () => {
       batches * (itemKb + 1) + SECONDS / 300,
       3,
     );
+  });
+});
+
+describe('stored acknowledgements', () => {
+  const item = (c: ReturnType<typeof estimateMonthlyCost>) =>
+    c.towerwatch.items.find((i) => i.service === 'IoT Core' && i.item === STORED_ACK_ITEM)!;
+
+  it('prices one acknowledgement per batch, or one per interval when batches come faster', () => {
+    expect(ASSUMPTIONS.storedAck.intervalMs).toBe(STORED_ACK.minIntervalMs);
+    expect(ASSUMPTIONS.storedAck.messagesPerAck).toBe(MESSAGES_PER_ACK);
+    expect(ASSUMPTIONS.storedAck.bytes).toBeLessThanOrEqual(5 * 1024);
+    for (const intervalMs of [1000, STORED_ACK.minIntervalMs, 60_000, 300_000]) {
+      const c = estimateMonthlyCost({ towers: 7, sensorsPerTower: 3, intervalMs, alertsPerTowerPerDay: 0 });
+      // 3 sensors: one batch per flush, sealed every max(interval, the 10 s batch age).
+      const batchesPerTower = (SECONDS * 1000) / Math.max(intervalMs, ASSUMPTIONS.batchMaxAgeMs);
+      const acks = 7 * Math.min(batchesPerTower, ACK_INTERVALS);
+      expect(c.towerwatch.usage.storedAcksPerMonth, `${intervalMs} ms`).toBeCloseTo(acks, 6);
+      expect(item(c).quantity).toBeCloseTo(acks * MESSAGES_PER_ACK, 6);
+      expect(item(c).usd).toBeCloseTo(acks * MESSAGES_PER_ACK * (P.iotMessagingFirstBillion.usd / M), 9);
+    }
+  });
+
+  it('are priced at the messaging tier the device messages leave off at', () => {
+    // 400 towers × 1,000 sensors at 1 Hz: 31 batches per 10 s per tower, about 3.3 billion device
+    // messages, so the acknowledgements fall in the second tier.
+    const c = estimateMonthlyCost({ towers: 400, sensorsPerTower: 1000, intervalMs: 1000 });
+    const device = c.towerwatch.usage.iotMessagesPerMonth - item(c).quantity;
+    expect(device).toBeGreaterThan(1e9);
+    expect(device + item(c).quantity).toBeLessThan(5e9);
+    expect(item(c).quantity).toBeCloseTo(400 * ACK_INTERVALS * MESSAGES_PER_ACK, 3);
+    expect(item(c).usd).toBeCloseTo(item(c).quantity * (P.iotMessagingNextFourBillion.usd / M), 6);
+    expect(item(c).usd).toBeCloseTo(iotMessagingUsd(device + item(c).quantity) - iotMessagingUsd(device), 6);
+  });
+
+  it('follow the throttle, not a fixed figure', () => {
+    expect(storedAcksPerTowerPerMonth(1, SECONDS)).toBeCloseTo(ACK_INTERVALS, 9);
+    expect(storedAcksPerTowerPerMonth(1 / 60, SECONDS)).toBeCloseTo(SECONDS / 60, 9);
+    expect(
+      storedAcksPerTowerPerMonth(1, SECONDS, { storedAck: { intervalMs: 2 * STORED_ACK.minIntervalMs } }),
+    ).toBeCloseTo(ACK_INTERVALS / 2, 9);
   });
 });
 
@@ -166,6 +226,11 @@ describe('towerwatch cost (the command)', () => {
     const text = out.mock.calls.flat().join('\n');
     expect(text).toContain(`as of ${PRICES_AS_OF}`);
     expect(text).toMatch(/total \/ month/);
+    const acks = estimateMonthlyCost({ towers: 1000, sensorsPerTower: 20, intervalMs: 60_000 }).towerwatch
+      .usage.storedAcksPerMonth;
+    expect(acks).toBeCloseTo(Math.min((1000 * SECONDS) / 60, 1000 * ACK_INTERVALS), 6);
+    expect(text).toContain(`for ${Math.round(acks).toLocaleString('en-US')} stored acknowledgements`);
+    expect(text).toMatch(/stored acknowledgements +[\d,]+ +0/);
   });
 
   it('exits 2 with one line for bad options', async () => {
