@@ -65,18 +65,28 @@ export async function startEdge(options: StartEdgeOptions): Promise<EdgeHandle> 
   );
   transport.start();
   delivery.start();
-  monitor = createTowerMonitor({
-    config,
-    sink: buffer,
-    seq: buffer.seq,
-    shadow: configShadowFor(transport, towerId),
-    clock,
-    stateDir,
-    logger,
-    ...(options.timers && { timers: options.timers }),
-    ...(options.sources && { sources: options.sources }),
-  });
-  await monitor.start();
+  try {
+    monitor = createTowerMonitor({
+      config,
+      sink: buffer,
+      seq: buffer.seq,
+      shadow: configShadowFor(transport, towerId),
+      clock,
+      stateDir,
+      logger,
+      ...(options.timers && { timers: options.timers }),
+      ...(options.sources && { sources: options.sources }),
+    });
+    await monitor.start();
+  } catch (e) {
+    // A sensor source that cannot open: close what already runs, or its buffer lock would keep the
+    // previous configuration from starting again (and its sockets the process from exiting).
+    await monitor?.stop().catch(() => {});
+    await delivery.stop();
+    await transport.close();
+    await buffer.close();
+    throw e;
+  }
   status.start();
 
   let stopped: Promise<void> | null = null;

@@ -11,6 +11,7 @@ import {
 import { DurableBuffer } from '../../../edge/src/buffer/index.js';
 import { startEdge } from '../../../edge/src/component/index.js';
 import { silentLogger } from '../../../edge/src/config/index.js';
+import { MemoryTransport } from '../../../edge/src/transport/index.js';
 import { simulatedTowerConfig } from '../../../edge/src/monitor/index.js';
 import { FakeNucleus } from '../../support/fake-nucleus/index.js';
 import { tempDir, waitFor } from '../buffer/helpers.js';
@@ -33,6 +34,44 @@ function towerConfig(towerId: string, extra: Partial<EdgeConfigInput> = {}) {
 }
 
 describe('startEdge', () => {
+  it('closes what it started when the sensing half cannot start, so the same state dir opens again', async () => {
+    const t = tempDir('edge-half');
+    cleanups.push(t.cleanup);
+    const config = towerConfig('tower-c0', {
+      transport: {
+        kind: 'mqtt',
+        endpoint: 'mqtts://127.0.0.1:1',
+        certPath: 'c',
+        keyPath: 'k',
+        caPath: 'a',
+        confirmTimeoutMs: 0,
+      },
+    });
+    const stateDir = join(t.dir, 'state');
+    // A source the monitor cannot even set up stands for any failure of the sensing half at start.
+    const broken = {
+      get id(): never {
+        throw new Error('sensor bus not present');
+      },
+      kind: 'temperature' as const,
+      read: async () => 0,
+    };
+    const transport = new MemoryTransport();
+    await expect(
+      startEdge({ config, stateDir, env: {}, logger: silentLogger, transport, sources: [broken] }),
+    ).rejects.toThrow(/sensor bus not present/);
+    // Its buffer lock is released: the previous configuration can start again on the same directory.
+    const again = await startEdge({
+      config,
+      stateDir,
+      env: {},
+      logger: silentLogger,
+      transport: new MemoryTransport(),
+    });
+    cleanups.push(() => again.stop());
+    expect(again.buffer.mode).toBe('disk');
+  });
+
   it('runs a simulated tower over direct MQTT/TLS: telemetry, alerts, status; seq keeps rising across a restart', async () => {
     const towerId = 'tower-c1';
     const t = tempDir('edge');
