@@ -16,3 +16,4 @@ export * from './topics.js';
 export * from './schemas/delivery-config.js';
 export * from './schemas/edge-config.js';
 export * from './schemas/stored-ack.js';
+export * from './archive.js';

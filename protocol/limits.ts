@@ -40,3 +40,15 @@ export const SNS = {
   /** MessageDeduplicationId / MessageGroupId: at most 128 characters. */
   maxDeduplicationIdChars: 128,
 } as const;
+
+export const FIREHOSE = {
+  /** Record format conversion (Parquet) needs a buffer of at least this many MB. */
+  minBufferSizeMbWithConversion: 64,
+  maxBufferSizeMb: 128,
+  maxBufferIntervalSeconds: 900,
+  /** Lambda processor input buffer bounds (MB). */
+  minProcessorBufferMb: 0.2,
+  maxProcessorBufferMb: 3,
+  /** Synchronous Lambda invoke response limit: the processor's whole reply must fit. */
+  maxLambdaResponseBytes: 6 * 1024 * 1024,
+} as const;

@@ -203,3 +203,16 @@ export type FunctionName = keyof typeof FUNCTIONS;
 export const RULE_TARGETS = {
   'alert-notifier': 'alertNotifier',
 } as const satisfies Record<RuleTargetFunction, FunctionName>;
+
+/**
+ * The Firehose transformation Lambda of the archive (`protocol/archive.ts`). Not in FUNCTIONS: no
+ * table, no event source mapping; the delivery stream invokes it synchronously with its buffered records.
+ */
+export const ARCHIVE_PROCESSOR = {
+  entry: 'cloud/functions/archive-processor/index.ts',
+  handler: 'handler',
+  env: [ENV.serviceName, ENV.metricsNamespace],
+  /** Well above a 0.25 MB buffer's flattening (milliseconds); Firehose retries a timed-out invoke. */
+  timeoutSeconds: 60,
+  memoryMb: 512,
+} as const;
