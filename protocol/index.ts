@@ -17,3 +17,4 @@ export * from './schemas/delivery-config.js';
 export * from './schemas/edge-config.js';
 export * from './schemas/stored-ack.js';
 export * from './archive.js';
+export * from './rollups.js';

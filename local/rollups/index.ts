@@ -1,0 +1,2 @@
+export { openRollupStore } from './store.js';
+export type { RollupQuery, RollupStore } from './types.js';
