@@ -11,7 +11,7 @@ import {
   rollupDaysAffectedBy,
   timestampLiteral,
 } from '../../protocol/index.js';
-import type { RollupQuery, RollupStore } from './types.js';
+import type { RollupStore } from './types.js';
 
 const ROLLUP_FILE = 'rollup.parquet';
 

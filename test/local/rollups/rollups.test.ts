@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRollupStore } from '../../../local/rollups/index.js';
 import {
   ARCHIVE_COLUMN_TYPES,
@@ -13,10 +13,6 @@ import {
 } from '../../../protocol/index.js';
 
 const DAY = Date.UTC(2026, 11, 1);
-const dirs: string[] = [];
-afterAll(() => {
-  /* temp dirs are left to the OS: DuckDB may still hold a file */
-});
 
 /** Writes rows as one Parquet file of the readings table in partition `dt` (as the archiver lays them out). */
 async function writeReadings(archive: string, dt: string, name: string, rows: ReadingRow[]): Promise<void> {
@@ -86,7 +82,6 @@ function expected(rows: ReadingRow[], bucketMs: number, towerId: string, sensorI
 
 async function archiveWith(batches: { dt: string; name: string; rows: ReadingRow[] }[]) {
   const archive = mkdtempSync(join(tmpdir(), 'tw-rollups-'));
-  dirs.push(archive);
   for (const b of batches) await writeReadings(archive, b.dt, b.name, b.rows);
   return archive;
 }
