@@ -45,6 +45,15 @@ export interface RollupRow {
   count: number;
 }
 
+/** One tower's rollups in `[fromMs, toMs)` (bucket start times), optionally one sensor. */
+export interface RollupQuery {
+  towerId: string;
+  sensorId?: string;
+  resolution: RollupResolution;
+  fromMs: number;
+  toMs: number;
+}
+
 const DAY_MS = 86_400_000;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -14,8 +14,8 @@ export interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   readings: {
     summary:
-      "print a tower's stored readings in a time range: <towerId> --from <time> --to <time> [--sensor <id>]",
-    load: () => import('../../cloud/cli/readings.js'),
+      "print a tower's stored readings in a time range: <towerId> --from <time> --to <time> [--sensor <id>] [--resolution 1m|1h]",
+    load: () => import('./readings.js'),
   },
   local: {
     summary:

@@ -1,2 +1,2 @@
 export { openRollupStore } from './store.js';
-export type { RollupQuery, RollupStore } from './types.js';
+export type { RollupStore } from './types.js';

@@ -1,13 +1,4 @@
-import type { RollupResolution, RollupRow } from '../../protocol/index.js';
-
-export interface RollupQuery {
-  towerId: string;
-  sensorId?: string;
-  resolution: RollupResolution;
-  /** `[fromMs, toMs)`, bucket start times. */
-  fromMs: number;
-  toMs: number;
-}
+import type { RollupQuery, RollupRow } from '../../protocol/index.js';
 
 /** Rollup tables next to the readings of a local archive folder (`<archive>/rollups_1m/dt=…/rollup.parquet`). */
 export interface RollupStore {

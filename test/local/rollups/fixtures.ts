@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ARCHIVE_COLUMN_TYPES, ARCHIVE_TABLES, type ReadingRow } from '../../../protocol/index.js';
+
+export const DAY = Date.UTC(2026, 11, 1);
+
+/** Writes rows as one Parquet file of the readings table in partition `dt` (as the archiver lays them out). */
+export async function writeReadings(
+  archive: string,
+  dt: string,
+  name: string,
+  rows: ReadingRow[],
+): Promise<void> {
+  const dir = join(archive, 'readings', `dt=${dt}`);
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${name}.jsonl`);
+  writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
+  const columns = ARCHIVE_TABLES.readings.columns
+    .map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : ARCHIVE_COLUMN_TYPES[c.type]}'`)
+    .join(', ');
+  const select = ARCHIVE_TABLES.readings.columns
+    .map((c) => (c.type === 'timestamp' ? `make_timestamp(${c.name} * 1000) AS ${c.name}` : c.name))
+    .join(', ');
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  await db.run(
+    `COPY (SELECT ${select} FROM read_json('${json}', columns = {${columns}}, format = 'newline_delimited')) TO '${join(dir, `${name}.parquet`)}' (FORMAT PARQUET)`,
+  );
+  db.closeSync();
+  instance.closeSync();
+}
+
+export function readings(
+  towerId: string,
+  seq: number,
+  t0: number,
+  sensors: string[],
+  count: number,
+  stepMs: number,
+) {
+  const rows: ReadingRow[] = [];
+  for (let i = 0; i < count; i++) {
+    sensors.forEach((sensor_id, s) => {
+      const index = i * sensors.length + s;
+      rows.push({
+        tower_id: towerId,
+        sensor_id,
+        ts: t0 + i * stepMs,
+        value: index % 17 === 5 ? null : Math.round((20 + s * 10 + Math.sin(i / 7) * 3) * 100) / 100,
+        quality: index % 17 === 5 ? 'bad' : 'good',
+        seq,
+        reading_index: index,
+      });
+    });
+  }
+  return rows;
+}
+
+/** The expected rollup, computed here from the rows (not by SQL). */
+export function expected(rows: ReadingRow[], bucketMs: number, towerId: string, sensorId: string) {
+  const buckets = new Map<number, number[]>();
+  for (const r of rows) {
+    if (r.tower_id !== towerId || r.sensor_id !== sensorId || r.value === null) continue;
+    const b = Math.floor(r.ts / bucketMs) * bucketMs;
+    buckets.set(b, [...(buckets.get(b) ?? []), r.value]);
+  }
+  return [...buckets]
+    .sort(([a], [b]) => a - b)
+    .map(([bucket, v]) => ({
+      bucket,
+      min: Math.min(...v),
+      max: Math.max(...v),
+      mean: v.reduce((a, b) => a + b, 0) / v.length,
+      count: v.length,
+    }));
+}
+
+export async function archiveWith(batches: { dt: string; name: string; rows: ReadingRow[] }[]) {
+  const archive = mkdtempSync(join(tmpdir(), 'tw-rollups-'));
+  for (const b of batches) await writeReadings(archive, b.dt, b.name, b.rows);
+  return archive;
+}
