@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import {
+  isTowerId,
+  ROLLUP_RESOLUTION_NAMES,
+  ROLLUP_RESOLUTIONS,
+  type RollupResolution,
+  SENSOR_ID_PATTERN,
+} from '../../protocol/index.js';
 import type { StatusSource } from './types.js';
 
 export interface StatusServerOptions {
@@ -44,6 +51,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       req.on('close', () => streams.delete(res));
     } else if (req.method === 'GET' && url.pathname === '/api/snapshot') {
       sendJson(res, 200, source.snapshot());
+    } else if (req.method === 'GET' && url.pathname === '/api/rollups') {
+      await sendRollups(url, res);
     } else if (req.method === 'POST' && url.pathname === '/api/config') {
       const body = await readJson(req);
       const { towerId, path, value } = body as { towerId?: unknown; path?: unknown; value?: unknown };
@@ -66,6 +75,34 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     } else {
       sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     }
+  }
+
+  /** `?tower=&sensor=&resolution=1m|1h&hours=24`: the chart's buckets, oldest first. */
+  async function sendRollups(url: URL, res: ServerResponse): Promise<void> {
+    const towerId = url.searchParams.get('tower') ?? '';
+    const sensorId = url.searchParams.get('sensor');
+    const resolution = url.searchParams.get('resolution') ?? '1m';
+    const hours = Number(url.searchParams.get('hours') ?? '24');
+    if (!isTowerId(towerId)) return sendJson(res, 400, { error: 'tower must be a tower id' });
+    if (sensorId !== null && !SENSOR_ID_PATTERN.test(sensorId)) {
+      return sendJson(res, 400, { error: 'sensor must be a sensor id' });
+    }
+    if (!(resolution in ROLLUP_RESOLUTIONS)) {
+      return sendJson(res, 400, { error: `resolution must be ${ROLLUP_RESOLUTION_NAMES.join(' or ')}` });
+    }
+    if (!(Number.isFinite(hours) && hours > 0 && hours <= 24 * 31)) {
+      return sendJson(res, 400, { error: 'hours must be a number of hours, at most 744' });
+    }
+    if (!source.rollups) return sendJson(res, 404, { error: 'this stack keeps no archive' });
+    const now = Date.now();
+    const rows = await source.rollups({
+      towerId,
+      resolution: resolution as RollupResolution,
+      fromMs: now - hours * 3_600_000,
+      toMs: now + 1,
+      ...(sensorId !== null && { sensorId }),
+    });
+    sendJson(res, 200, { resolution, rows });
   }
 
   function push(res: ServerResponse): void {

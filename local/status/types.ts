@@ -1,4 +1,4 @@
-import type { AlertRule, Severity } from '../../protocol/index.js';
+import type { AlertRule, RollupQuery, RollupRow, Severity } from '../../protocol/index.js';
 
 export interface TowerView {
   towerId: string;
@@ -50,4 +50,6 @@ export interface StatusSource {
   snapshot(): Snapshot;
   /** Sets one field of a tower's `config` shadow desired state; resolves with the new shadow version. */
   setConfig(towerId: string, path: string, value: number): Promise<{ version: number }>;
+  /** Rollups of the archive for the 24 h chart; absent when the stack keeps no archive. */
+  rollups?(query: RollupQuery): Promise<RollupRow[]>;
 }
