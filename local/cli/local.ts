@@ -57,6 +57,7 @@ interface LocalOptions {
   chaos?: boolean;
   anomalies: boolean;
   persist: boolean;
+  archiveInterval: number;
 }
 
 /** Without a Kinesis endpoint, rule output is printed: one line per record, so a human sees traffic. */
@@ -106,6 +107,14 @@ function buildProgram(run: (o: LocalOptions) => Promise<void>): Command {
     .addOption(new Option('--no-anomalies', 'do not inject the scheduled demo anomalies'))
     .addOption(new Option('--no-persist', 'keep Kinesis and DynamoDB in memory (nothing resumes)'))
     .addOption(
+      new Option(
+        '--archive-interval <seconds>',
+        'seconds rows wait before their Parquet file is written (Firehose buffer interval; AWS uses 900)',
+      )
+        .default(STACK_DEFAULTS.archiveIntervalSeconds)
+        .argParser(parseCount('archive-interval', 1, 900)),
+    )
+    .addOption(
       new Option('--kinesis-endpoint <url>', 'Kinesis endpoint the rules write to (default: print records)'),
     )
     .addOption(new Option('--stream <name>', 'Kinesis stream of the rules').default(DEFAULT_STREAM))
@@ -140,10 +149,16 @@ async function runStack(o: LocalOptions): Promise<number> {
     chaos: o.chaos ?? false,
     anomalies: o.anomalies,
     persist: o.persist,
+    archiveIntervalSeconds: o.archiveInterval,
     log: (line) => console.log(`  ${line}`),
   });
   console.log(`local IoT Core  ${stack.iot.mqttUrl}  (data plane ${stack.iot.dataPlaneUrl})`);
   console.log(`status page     ${stack.status.url}`);
+  if (stack.archive) {
+    console.log(
+      `archive         ${stack.archive.dir}  (Parquet every ${o.archiveInterval} s; npx towerwatch query --preset daily-max)`,
+    );
+  }
   console.log(
     `started in ${(stack.startupMs / 1000).toFixed(1)} s; Ctrl-C stops${o.duration ? `, or after ${o.duration} s` : ''}`,
   );
@@ -158,6 +173,12 @@ async function runStack(o: LocalOptions): Promise<number> {
   console.log('stopping…');
   await stack.stop();
   print();
+  if (stack.archive) {
+    const a = stack.archive.stats();
+    console.log(
+      `archive: ${a.rowsArchived.toLocaleString('en-US')} rows in ${a.filesWritten} Parquet files (${a.bytesWritten.toLocaleString('en-US')} bytes) under ${stack.archive.dir}`,
+    );
+  }
   console.log(`state kept in ${stack.options.stateDir}; run again to resume`);
   return 0;
 }

@@ -13,6 +13,9 @@ import {
   SdkKinesisSink,
   startLocalIot,
 } from '../iot/index.js';
+import { type Archiver, archiveDir, startArchiver } from '../archive/index.js';
+import { fileCheckpoints } from '../aws/esm/index.js';
+import { openRollupStore, type RollupStore } from '../rollups/index.js';
 import { rulesWithLiveView } from './iot-rules.js';
 import { startStatusServer } from '../status/server.js';
 import { scheduleAnomalies } from './anomalies.js';
@@ -103,6 +106,17 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     throw e;
   }
 
+  let archive: Archiver | undefined;
+  let rollups: RollupStore | undefined;
+  if (options.archive !== false) {
+    ({ archive, rollups } = await startArchive(aws, dir, options, log).catch(async (e: Error) => {
+      await consumers?.stop();
+      await iot.stop();
+      await aws.stop();
+      throw e;
+    }));
+  }
+
   const fleet = new LocalFleet({
     dir,
     certsDir,
@@ -139,6 +153,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
         const result = await setConfig(dataPlane, towerId, [`${path}=${JSON.stringify(value)}`]);
         return { version: result.version ?? 0 };
       },
+      ...(rollups && { rollups: (query: Parameters<RollupStore['read']>[0]) => rollups.read(query) }),
     },
   });
   let lastRefreshError = '';
@@ -172,6 +187,8 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     fleet,
     view: fleetView,
     status,
+    ...(archive && { archive }),
+    ...(rollups && { rollups }),
     streamName: STREAM_NAME,
     startedAt,
     startupMs,
@@ -184,6 +201,8 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
         await fleet.stopAll();
         await iot.drain();
         await consumers?.stop();
+        await archive?.stop();
+        rollups?.close();
         await iot.stop();
         dataPlane.destroy();
         await aws.stop();
@@ -191,6 +210,36 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
       return stopping;
     },
   };
+}
+
+/**
+ * The archive: the local Firehose on the stream, and the rollups recomputed for the days each flush
+ * touched. The stream position is kept with the stream (on disk only when the stack persists).
+ */
+async function startArchive(
+  aws: Awaited<ReturnType<typeof startLocalAws>>,
+  dir: string,
+  options: StackOptions,
+  log: (line: string) => void,
+): Promise<{ archive: Archiver; rollups: RollupStore }> {
+  const res = await aws.createResources({ streamName: STREAM_NAME, shardCount: 1 });
+  const folder = archiveDir(dir);
+  const archive = await startArchiver({
+    dir: folder,
+    kinesis: aws.clients.kinesis,
+    streamName: res.streamName,
+    streamArn: res.streamArn,
+    clock: aws.clock,
+    ...(options.archiveIntervalSeconds !== undefined && { intervalSeconds: options.archiveIntervalSeconds }),
+    ...(aws.stateDir && { checkpoints: fileCheckpoints(join(aws.stateDir, 'esm', 'archive-delivery.json')) }),
+  });
+  const rollups = await openRollupStore(folder);
+  archive.onFlushed(async (files) => {
+    const dts = files.filter((f) => f.table === 'readings').map((f) => f.dt);
+    if (dts.length === 0) return;
+    await rollups.recomputeForPartitions(dts).catch((e: Error) => log(`rollups: ${e.message}`));
+  });
+  return { archive, rollups };
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {

@@ -1,4 +1,6 @@
+import type { Archiver } from '../archive/index.js';
 import type { Consumers } from '../aws/consumers.js';
+import type { RollupStore } from '../rollups/index.js';
 import type { LocalAws } from '../aws/index.js';
 import type { KinesisRecord, LocalIot } from '../iot/index.js';
 import type { StatusServer } from '../status/server.js';
@@ -39,6 +41,10 @@ export interface StackOptions {
   dropRecord?: (record: KinesisRecord) => boolean;
   /** Environment of the three consumers (names from `ENV` in cloud/data/tables.ts), e.g. a short offline grace. */
   consumerEnv?: Record<string, string>;
+  /** Archive the stream as Parquet under `<stateDir>/archive` (Firehose locally), with rollups. Default true. */
+  archive?: boolean;
+  /** Seconds a partition's rows wait before its Parquet file is written (Firehose's interval hint; AWS: 900). */
+  archiveIntervalSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -50,6 +56,9 @@ export interface Stack {
   readonly fleet: LocalFleet;
   readonly view: FleetView;
   readonly status: StatusServer;
+  /** The local Firehose and the rollups it keeps current; absent with `archive: false`. */
+  readonly archive?: Archiver;
+  readonly rollups?: RollupStore;
   readonly streamName: string;
   readonly startedAt: number;
   /** Milliseconds from the start call until every tower was connected. */
@@ -69,6 +78,9 @@ export const STACK_DEFAULTS = {
   anomalies: true,
   chaos: false,
   persist: true,
+  archive: true,
+  /** Short, so `npm start` shows Parquet files within a minute; the CDK app buffers 900 s. */
+  archiveIntervalSeconds: 60,
 } as const satisfies Omit<StackOptions, 'log'>;
 
 export const STREAM_NAME = 'towerwatch-ingest';
