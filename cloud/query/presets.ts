@@ -15,7 +15,7 @@
  */
 import { ARCHIVE_PARTITION, ARCHIVE_TABLES, assertTowerId, dtRangeFor } from '../../protocol/index.js';
 import { PresetError } from './errors.js';
-import { assertRange, hoursTouched, type QueryRange, timestampMsLiteral } from './range.js';
+import { assertRange, type QueryRange, timestampMsLiteral, wholeHours } from './range.js';
 
 export interface PresetParams extends QueryRange {
   /** Only this tower (checked against the tower id pattern before it reaches SQL). */
@@ -63,9 +63,10 @@ export const PRESETS = {
   },
   'offline-hours': {
     description:
-      'per tower that reported in the range (or --tower): UTC clock hours of the range without a single reading',
+      'per tower that reported in the range (or --tower): whole UTC clock hours of the range without a single reading',
     sql: (p) => {
-      const hours = `CAST(${hoursTouched(p)} AS BIGINT)`;
+      const { hours: count, ...range } = wholeHours(p);
+      const hours = `CAST(${count} AS BIGINT)`;
       // count(DISTINCT hour) is already blind to redelivered rows: no DISTINCT subquery needed.
       const withReadings = "count(DISTINCT date_trunc('hour', ts))";
       // A named tower gets its row even when it sent nothing (an aggregate without GROUP BY always
@@ -76,7 +77,7 @@ export const PRESETS = {
         `  ${withReadings} AS hours_with_readings,`,
         `  ${hours} - ${withReadings} AS offline_hours`,
         'FROM readings',
-        `WHERE ${rangeFilters(p).join('\n  AND ')}`,
+        `WHERE ${rangeFilters({ ...p, ...range }).join('\n  AND ')}`,
         ...(p.towerId !== undefined ? [] : ['GROUP BY tower_id', 'ORDER BY offline_hours DESC, tower_id']),
       ].join('\n');
     },

@@ -52,7 +52,18 @@ export function timestampMsLiteral(epochMs: number): string {
   return `TIMESTAMP '${text.replace('T', ' ')}'`;
 }
 
-/** UTC clock hours the range touches: the values `date_trunc('hour', ts)` can take in it. */
-export function hoursTouched(range: QueryRange): number {
-  return Math.floor(range.toMs / HOUR_MS) - Math.floor(range.fromMs / HOUR_MS) + 1;
+/**
+ * The whole UTC clock hours inside the range, as a range of their own: an hour the range covers only
+ * in part (`--to 2026-12-02` covers just 00:00:00.000 of that day's first hour) cannot be judged
+ * offline, so it is left out. Refused when not one whole hour fits.
+ */
+export function wholeHours(range: QueryRange): QueryRange & { hours: number } {
+  const fromMs = Math.ceil(range.fromMs / HOUR_MS) * HOUR_MS;
+  const endMs = Math.floor((range.toMs + 1) / HOUR_MS) * HOUR_MS;
+  if (endMs <= fromMs) {
+    throw new PresetError(
+      `offline-hours needs a whole clock hour between --from ${new Date(range.fromMs).toISOString()} and --to ${new Date(range.toMs).toISOString()}: widen the range`,
+    );
+  }
+  return { fromMs, toMs: endMs - 1, hours: (endMs - fromMs) / HOUR_MS };
 }

@@ -35,6 +35,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
       'put rule-error and stream-failure payloads back into the stream, once: --state-dir <dir> | --bucket <name> --stream <name> [--dry-run]',
     load: () => import('./redrive.js'),
   },
+  query: {
+    summary:
+      'SQL over the archive (DuckDB on the local folder, --athena in AWS): "<SQL>" | --preset <name> [--from --to --tower] [--format table|csv|json]',
+    load: () => import('./query.js'),
+  },
   cost: {
     summary: 'monthly AWS cost of a fleet, side by side with one message per reading',
     load: () => import('../../cloud/cost/index.js'),

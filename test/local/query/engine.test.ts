@@ -100,6 +100,15 @@ describe('DuckDB engine over a local archive', () => {
     expect(await preset(engine, 'offline-hours', { ...RANGE, towerId: 'tw-002' })).toEqual(
       expectedOfflineHours(fleetReadings(), FROM, TO, 'tw-002'),
     );
+    // `--to 2026-12-02` reaches one millisecond into that day's first hour: not an offline hour.
+    const oneDay = await preset(engine, 'offline-hours', {
+      fromMs: FROM,
+      toMs: FROM + 86_400_000,
+      towerId: 'tw-001',
+    });
+    expect(oneDay).toEqual([
+      { tower_id: 'tw-001', hours_in_range: 24, hours_with_readings: 24, offline_hours: 0 },
+    ]);
   });
 
   it('alerts-per-tower: raises per tower and severity in the range, each incident once', async () => {

@@ -94,12 +94,12 @@ export function expectedDailyMax(batches: ReadingRow[][], from: number, to: numb
     .sort((a, b) => order(a.tower_id, b.tower_id) || order(a.sensor_id, b.sensor_id) || order(a.day, b.day));
 }
 
-/** Clock hours of [from, to] enumerated one by one, each checked for a reading inside it. */
+/** Whole clock hours inside [from, to] enumerated one by one, each checked for a reading inside it. */
 export function expectedOfflineHours(batches: ReadingRow[][], from: number, to: number, towerId?: string) {
-  const rows = batches.flat().filter((r) => inRange(r.ts, from, to));
-  const towers = towerId !== undefined ? [towerId] : [...new Set(rows.map((r) => r.tower_id))];
   const hourStarts: number[] = [];
-  for (let h = from - (from % HOUR); h <= to; h += HOUR) hourStarts.push(h);
+  for (let h = Math.ceil(from / HOUR) * HOUR; h + HOUR - 1 <= to; h += HOUR) hourStarts.push(h);
+  const rows = batches.flat().filter((r) => r.ts >= hourStarts[0]! && r.ts < hourStarts.at(-1)! + HOUR);
+  const towers = towerId !== undefined ? [towerId] : [...new Set(rows.map((r) => r.tower_id))];
   return towers
     .map((tower) => {
       const mine = rows.filter((r) => r.tower_id === tower);
