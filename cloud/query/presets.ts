@@ -63,21 +63,27 @@ export const PRESETS = {
   },
   'offline-hours': {
     description:
-      'per tower that reported in the range (or --tower): whole UTC clock hours of the range without a single reading',
+      'per tower that reported in the range (or --tower): whole UTC clock hours of the range without a single reading (partly covered edge hours are not judged)',
     sql: (p) => {
-      const { hours: count, ...range } = wholeHours(p);
-      const hours = `CAST(${count} AS BIGINT)`;
+      const whole = wholeHours(p);
+      const hours = `CAST(${whole.hours} AS BIGINT)`;
+      // Only readings of the whole hours are judged; the towers are those that reported anywhere in
+      // the range (one that reported only in a partial edge hour is listed, fully offline).
       // count(DISTINCT hour) is already blind to redelivered rows: no DISTINCT subquery needed.
-      const withReadings = "count(DISTINCT date_trunc('hour', ts))";
+      const withReadings = [
+        'count(DISTINCT CASE WHEN ts >= ',
+        `${timestampMsLiteral(whole.fromMs)} AND ts <= ${timestampMsLiteral(whole.toMs)}`,
+        " THEN date_trunc('hour', ts) END)",
+      ].join('');
       // A named tower gets its row even when it sent nothing (an aggregate without GROUP BY always
-      // returns one row); without one, the towers are the ones that reported.
+      // returns one row).
       const tower = p.towerId !== undefined ? `'${p.towerId}'` : 'tower_id';
       return [
         `SELECT ${tower} AS tower_id, ${hours} AS hours_in_range,`,
         `  ${withReadings} AS hours_with_readings,`,
         `  ${hours} - ${withReadings} AS offline_hours`,
         'FROM readings',
-        `WHERE ${rangeFilters({ ...p, ...range }).join('\n  AND ')}`,
+        `WHERE ${rangeFilters(p).join('\n  AND ')}`,
         ...(p.towerId !== undefined ? [] : ['GROUP BY tower_id', 'ORDER BY offline_hours DESC, tower_id']),
       ].join('\n');
     },

@@ -13,7 +13,7 @@ import {
 } from '../../../cloud/query/index.js';
 import { openArchiveEngine } from '../../../local/query/index.js';
 import { ARCHIVE_COLUMN_TYPES, ARCHIVE_TABLES } from '../../../protocol/index.js';
-import { archiveOf, writeCorruptFile } from './fixtures.js';
+import { archiveOf, HOUR, writeCorruptFile } from './fixtures.js';
 import {
   expectedAlertsPerTower,
   expectedDailyMax,
@@ -100,6 +100,17 @@ describe('DuckDB engine over a local archive', () => {
     expect(await preset(engine, 'offline-hours', { ...RANGE, towerId: 'tw-002' })).toEqual(
       expectedOfflineHours(fleetReadings(), FROM, TO, 'tw-002'),
     );
+    // tw-003 last reported at 05:45 on day 2: in the partly covered first hour of this range, so it is
+    // listed, and offline for both whole hours.
+    const edge = { fromMs: FROM + 29.5 * HOUR, toMs: FROM + 32.5 * HOUR };
+    const edgeRows = await preset(engine, 'offline-hours', edge);
+    expect(edgeRows).toEqual(expectedOfflineHours(fleetReadings(), edge.fromMs, edge.toMs));
+    expect(edgeRows[0]).toEqual({
+      tower_id: 'tw-003',
+      hours_in_range: 2,
+      hours_with_readings: 0,
+      offline_hours: 2,
+    });
     // `--to 2026-12-02` reaches one millisecond into that day's first hour: not an offline hour.
     const oneDay = await preset(engine, 'offline-hours', {
       fromMs: FROM,

@@ -98,7 +98,7 @@ export function expectedDailyMax(batches: ReadingRow[][], from: number, to: numb
 export function expectedOfflineHours(batches: ReadingRow[][], from: number, to: number, towerId?: string) {
   const hourStarts: number[] = [];
   for (let h = Math.ceil(from / HOUR) * HOUR; h + HOUR - 1 <= to; h += HOUR) hourStarts.push(h);
-  const rows = batches.flat().filter((r) => r.ts >= hourStarts[0]! && r.ts < hourStarts.at(-1)! + HOUR);
+  const rows = batches.flat().filter((r) => inRange(r.ts, from, to));
   const towers = towerId !== undefined ? [towerId] : [...new Set(rows.map((r) => r.tower_id))];
   return towers
     .map((tower) => {
