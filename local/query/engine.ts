@@ -1,9 +1,12 @@
 /**
  * The DuckDB engine: an in-memory database whose `readings` and `alerts` views read the Parquet files
  * of a local archive folder (`<archive>/<table>/dt=YYYY-MM-DD/*.parquet`, what `towerwatch local`
- * writes), so the SQL that runs in Athena runs here on the same layout.
+ * writes), so the SQL that runs in Athena runs here on the same layout; `rollups_1m` and `rollups_1h`
+ * read the rollup days beside them (`<archive>/rollups_1m/dt=YYYY-MM-DD/rollup.parquet`).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
   QueryError,
@@ -13,9 +16,8 @@ import {
   rowObject,
   uniqueColumnNames,
 } from '../../cloud/query/index.js';
-import { ARCHIVE_TABLE_NAMES } from '../../protocol/index.js';
 import { duckdbColumnKind, queryValueConverter } from './values.js';
-import { archiveViewSql, tableHasFiles } from './views.js';
+import { ARCHIVE_VIEWS, type ArchiveView, archiveViewSql, viewHasFiles, writeSchemaFile } from './views.js';
 
 /** DuckDB's message in one line: its first paragraph (the `LINE 1: … ^` pointer after it is dropped). */
 export function duckdbErrorLine(e: unknown): string {
@@ -44,14 +46,22 @@ export async function openArchiveEngine(archiveDir: string): Promise<QueryEngine
   assertArchiveDir(archiveDir);
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
+  const schemaDir = mkdtempSync(join(tmpdir(), 'towerwatch-query-schema-'));
   const close = async () => {
     db.closeSync();
     instance.closeSync();
+    rmSync(schemaDir, { recursive: true, force: true });
+  };
+  /** The views still over their schema file alone: looked at again before each statement. */
+  const empty = new Map<ArchiveView, string>();
+  const createView = async (view: ArchiveView, schemaFile: string) => {
+    const hasFiles = viewHasFiles(archiveDir, view);
+    await db.run(archiveViewSql(archiveDir, view, schemaFile, hasFiles));
+    if (hasFiles) empty.delete(view);
+    else empty.set(view, schemaFile);
   };
   try {
-    for (const table of ARCHIVE_TABLE_NAMES) {
-      await db.run(archiveViewSql(archiveDir, table, tableHasFiles(archiveDir, table)));
-    }
+    for (const view of ARCHIVE_VIEWS) await createView(view, await writeSchemaFile(db, schemaDir, view));
   } catch (e) {
     await close();
     throw new QueryFailedError(`cannot open the archive in ${archiveDir}: ${duckdbErrorLine(e)}`);
@@ -61,6 +71,10 @@ export async function openArchiveEngine(archiveDir: string): Promise<QueryEngine
     async run(sql: string): Promise<QueryResult> {
       let reader: Awaited<ReturnType<typeof db.runAndReadAll>>;
       try {
+        // A table's first file (the archiver's first flush) turns its empty view into one over files.
+        for (const [view, schemaFile] of [...empty]) {
+          if (viewHasFiles(archiveDir, view)) await createView(view, schemaFile);
+        }
         reader = await db.runAndReadAll(sql);
       } catch (e) {
         throw new QueryFailedError(duckdbErrorLine(e));

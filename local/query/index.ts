@@ -1,3 +1,3 @@
 export { assertArchiveDir, duckdbErrorLine, openArchiveEngine } from './engine.js';
 export { duckdbColumnKind, queryValueConverter } from './values.js';
-export { archiveViewSql, tableHasFiles } from './views.js';
+export { ARCHIVE_VIEWS, type ArchiveView, archiveViewSql, viewHasFiles, writeSchemaFile } from './views.js';
