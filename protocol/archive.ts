@@ -187,3 +187,16 @@ export interface AlertRow {
 }
 
 export type ArchiveRow = ReadingRow | AlertRow;
+
+/**
+ * Where archive objects go as they age (S3 lifecycle; the cost model prices the same days).
+ * Parquet files of a day are tens of MB, far above the 128 KB minimum object size of the colder
+ * classes; a month is rarely re-read after its first month, and a year-old one almost never, but
+ * when it is the answer is wanted now: Glacier Instant Retrieval, not Flexible (hours to restore).
+ * Errors (records Firehose could not convert or process) are kept only while someone may redrive them.
+ */
+export const ARCHIVE_STORAGE = {
+  infrequentAccessAfterDays: 30,
+  glacierInstantRetrievalAfterDays: 180,
+  errorsExpireAfterDays: 30,
+} as const;
