@@ -200,3 +200,14 @@ export const ARCHIVE_STORAGE = {
   glacierInstantRetrievalAfterDays: 180,
   errorsExpireAfterDays: 30,
 } as const;
+
+/**
+ * The catalog names the CDK app deploys and `towerwatch query --athena` defaults to. Glue names are
+ * lower case with underscores only. `conversionTable` is the union schema Firehose converts with
+ * (ARCHIVE_UNION_COLUMNS); it has no data of its own, users query `readings` and `alerts`.
+ */
+export const ARCHIVE_CATALOG = {
+  database: 'towerwatch',
+  workGroup: 'towerwatch',
+  conversionTable: 'archive_conversion',
+} as const;

@@ -8,12 +8,23 @@ export const WRITES_METRICS_FILTER = 'AllObjects' as const;
 export interface SecureBucketProps {
   readonly removalPolicy: RemovalPolicy;
   readonly accessLogs: s3.IBucket;
-  /** Where the objects are kept; they are evidence of failures, so they expire rather than pile up. */
-  readonly expireAfterDays: number;
+  /**
+   * Days the objects are kept: evidence of failures expires rather than piles up. Unset keeps them
+   * until deleted (the archive, whose other rules say where its objects go).
+   */
+  readonly expireAfterDays?: number;
   readonly accessLogsPrefix: string;
+  /** Rules besides the expiration: storage-class transitions, a shorter life under one prefix. */
+  readonly lifecycleRules?: readonly s3.LifecycleRule[];
+  /**
+   * Request metrics (`WRITES_METRICS_FILTER`) for an "objects arrived" alarm; CloudWatch bills them
+   * as custom metrics, so a bucket written all the time and watched otherwise turns them off.
+   * Default true.
+   */
+  readonly countWrites?: boolean;
 }
 
-/** A private, TLS-only, encrypted bucket whose writes are counted (so an alarm can watch them). */
+/** A private, TLS-only, encrypted bucket whose writes are counted (so an alarm can watch them) unless told not to. */
 export class SecureBucket extends Construct {
   readonly bucket: s3.Bucket;
 
@@ -26,8 +37,13 @@ export class SecureBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: props.accessLogsPrefix,
-      lifecycleRules: [{ expiration: Duration.days(props.expireAfterDays) }],
-      metrics: [{ id: WRITES_METRICS_FILTER }],
+      lifecycleRules: [
+        ...(props.expireAfterDays === undefined
+          ? []
+          : [{ expiration: Duration.days(props.expireAfterDays) }]),
+        ...(props.lifecycleRules ?? []),
+      ],
+      ...(props.countWrites !== false && { metrics: [{ id: WRITES_METRICS_FILTER }] }),
       removalPolicy: props.removalPolicy,
     });
   }

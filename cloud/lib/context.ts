@@ -40,6 +40,11 @@ export const StackContextSchema = z
       .url({ protocol: /^https$/, error: 'must be https://<id>-ats.iot.<region>.amazonaws.com' })
       .optional(),
     logRetentionDays: z.coerce.number().int().min(1).max(3653).default(30),
+    /**
+     * Athena stops (and bills up to) a query of the archive's workgroup that scans more than this,
+     * in GiB; Athena's floor is 10 MB.
+     */
+    athenaScanLimitGb: z.coerce.number().int().min(1).max(1_000_000).default(10),
   })
   .strict();
 export type StackContext = z.infer<typeof StackContextSchema>;

@@ -10,3 +10,5 @@ export * from './observability.js';
 export * from './processing.js';
 export * from './stack.js';
 export * from './storage.js';
+export * from './archive.js';
+export * from './function.js';

@@ -1,10 +1,12 @@
 import { type CfnElement, type Stack, Validations } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { SHADOW_NAMES, STORED_ACK } from '../../protocol/index.js';
+import { ARCHIVE_TABLE_NAMES, SHADOW_NAMES, STORED_ACK } from '../../protocol/index.js';
 
 export interface AcknowledgedScopes {
   readonly ruleErrorBucket: s3.IBucket;
   readonly failureBucket: s3.IBucket;
+  readonly archiveBucket: s3.IBucket;
+  readonly queryResultsBucket: s3.IBucket;
 }
 
 /**
@@ -36,6 +38,25 @@ export function acknowledgedFindings(
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/cmd/towerwatch/*/${STORED_ACK.command}]`,
       reason:
         'The telemetry writer sends each tower its stored acknowledgement; towers are registered after deploy, so only the topic shape (cmd/towerwatch/<tower>/stored) is fixed',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(scopes.archiveBucket)}/*]`,
+      reason:
+        'Firehose names the Parquet and error objects it writes (table, day and its own file names); its role may write only the archive bucket',
+    },
+    ...ARCHIVE_TABLE_NAMES.map((table) => ({
+      id: `AwsSolutions-IAM5[Resource::${arnOf(scopes.archiveBucket)}/${table}/*]`,
+      reason: `The archive query policy reads the ${table} table's objects, one per buffer flush per day, named by Firehose`,
+    })),
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(scopes.queryResultsBucket)}/results/*]`,
+      reason:
+        'Athena names each query result object by its query id, under the workgroup result location only',
+    },
+    {
+      id: 'AwsSolutions-KDF1',
+      reason:
+        'A delivery stream with a Kinesis stream as source cannot take server-side encryption: Firehose keeps no data at rest, the source stream is KMS-encrypted and the archive bucket is SSE-S3',
     },
     {
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -5,12 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../data/tables.js';
-import { NODEJS_BUNDLING, REPO_ROOT } from './lambda-bundling.js';
+import { towerwatchFunction } from './function.js';
+import { REPO_ROOT } from './lambda-bundling.js';
 
 /** Sizing per function (what `cloud/data/tables.ts` leaves to the deployment). */
 export const FUNCTION_SIZING = {
@@ -117,42 +117,23 @@ export class Processing extends Construct {
     def: FunctionDefinition,
     props: ProcessingProps,
   ): NodejsFunction {
-    const id = pascal(name);
     const sizing = FUNCTION_SIZING[name];
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: props.removalPolicy,
-    });
-    // Own role instead of AWSLambdaBasicExecutionRole: it may log only to this function's log group.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `towerwatch ${name} execution role`,
-    });
-    logGroup.grantWrite(role);
-    const environment: Record<string, string> = {
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
-    };
+    const environment: Record<string, string> = {};
     for (const key of def.env) {
       const value = key === 'POWERTOOLS_SERVICE_NAME' ? name : props.environment[key];
       if (value === undefined) throw new Error(`${name}: no value for environment variable ${key}`);
       environment[key] = value;
     }
-    return new NodejsFunction(this, id, {
+    return towerwatchFunction(this, pascal(name), {
+      name,
       entry: props.entries?.[name] ?? `${REPO_ROOT}/${def.entry}`,
       handler: def.handler,
       description: sizing.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: sizing.memorySizeMb,
-      timeout: Duration.seconds(sizing.timeoutSeconds),
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-      bundling: NODEJS_BUNDLING,
+      memorySizeMb: sizing.memorySizeMb,
+      timeoutSeconds: sizing.timeoutSeconds,
       environment,
+      logRetentionDays: props.logRetentionDays,
+      removalPolicy: props.removalPolicy,
     });
   }
 }

@@ -14,6 +14,7 @@ import {
   TABLE,
 } from '../data/tables.js';
 import { AlertTopics } from './alerts.js';
+import { Archive } from './archive.js';
 import { accessLogsBucket, SecureBucket } from './buckets.js';
 import type { StackContext } from './context.js';
 import { Fleet } from './fleet.js';
@@ -30,6 +31,8 @@ export interface TowerwatchStackProps extends StackProps {
   readonly edge: Pick<EdgeComponentProps, 'distDir' | 'build'>;
   /** Handler entries to bundle instead of `cloud/functions/…` (tests use fixtures). */
   readonly functionEntries?: Partial<Record<FunctionName, string>>;
+  /** The archive processor's entry instead of `cloud/functions/archive-processor/` (tests use a fixture). */
+  readonly archiveProcessorEntry?: string;
 }
 
 /** Everything a fleet needs in one account and region: identity, ingest, processing, storage, alerts. */
@@ -41,6 +44,7 @@ export class TowerwatchStack extends Stack {
   readonly topics: AlertTopics;
   readonly observability: Observability;
   readonly edgeComponent: EdgeComponent;
+  readonly archive: Archive;
   /** Payloads IoT rules could not put on the stream. */
   readonly ruleErrorBucket: s3.IBucket;
   /** Stream records, and direct alert invokes, that failed every retry of a consumer. */
@@ -161,12 +165,22 @@ export class TowerwatchStack extends Stack {
     if (this.edgeComponent.deployment)
       this.edgeComponent.deployment.addResourceDependency(this.fleet.thingGroup);
 
+    this.archive = new Archive(this, 'Archive', {
+      stream: this.ingest.stream,
+      accessLogs: logs,
+      removalPolicy,
+      logRetentionDays: s.logRetentionDays,
+      athenaScanLimitGb: s.athenaScanLimitGb,
+      opsTopic: this.topics.opsTopic,
+      ...(props.archiveProcessorEntry !== undefined && { processorEntry: props.archiveProcessorEntry }),
+    });
+
     const fns = this.processing.functions;
     this.observability = new Observability(this, 'Observability', {
       opsTopic: this.topics.opsTopic,
       stream: this.ingest.stream,
       streamConsumers: STREAM_CONSUMER_NAMES.map((n) => fns[n]),
-      functions: Object.values(fns),
+      functions: [...Object.values(fns), this.archive.processor],
       ruleNames: this.ingest.rules.map((r) => r.definition.name),
       ruleErrorBucket: ruleErrors,
       failureBucket: onFailure,
@@ -180,8 +194,17 @@ export class TowerwatchStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.topics.opsTopic.topicArn });
     new CfnOutput(this, 'ThingGroupName', { value: this.fleet.thingGroup.ref });
     new CfnOutput(this, 'RoleAlias', { value: this.fleet.roleAlias.ref });
+    new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
+    new CfnOutput(this, 'ArchiveDatabase', { value: this.archive.database.ref });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.archive.workGroup.ref });
+    new CfnOutput(this, 'ArchiveQueryPolicyArn', { value: this.archive.queryPolicy.managedPolicyArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
 
-    acknowledgeFindings(this, { ruleErrorBucket: ruleErrors, failureBucket: onFailure });
+    acknowledgeFindings(this, {
+      ruleErrorBucket: ruleErrors,
+      failureBucket: onFailure,
+      archiveBucket: this.archive.bucket,
+      queryResultsBucket: this.archive.resultsBucket,
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { ARCHIVE_CATALOG } from '../../protocol/index.js';
+
 /** What a query engine returns, the same shape whichever engine (DuckDB locally, Athena in AWS) ran it. */
 
 /** A cell: timestamps as ISO 8601 UTC text, integers as numbers when exact (else decimal text). */
@@ -41,8 +43,8 @@ export type QueryFormat = (typeof QUERY_FORMATS)[number];
  * gives the archive's workgroup and Glue database (its stack outputs print them).
  */
 export const ATHENA_DEFAULTS = {
-  workGroup: 'towerwatch',
-  database: 'towerwatch',
+  workGroup: ARCHIVE_CATALOG.workGroup,
+  database: ARCHIVE_CATALOG.database,
 } as const;
 
 /**

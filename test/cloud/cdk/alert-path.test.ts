@@ -11,7 +11,13 @@ import { FUNCTIONS } from '../../../cloud/data/tables.js';
 import { Ingest } from '../../../cloud/lib/ingest.js';
 import { parseStackContext, TowerwatchStack } from '../../../cloud/lib/index.js';
 import { ruleActions, TOPIC_RULES } from '../../../protocol/index.js';
-import { FIXTURE_EDGE_DIST, FIXTURE_ENTRIES, logicalIdOf, resourcesOfType } from './helpers.js';
+import {
+  FIXTURE_ARCHIVE_PROCESSOR,
+  FIXTURE_EDGE_DIST,
+  FIXTURE_ENTRIES,
+  logicalIdOf,
+  resourcesOfType,
+} from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the synthesized CloudFormation JSON
 let json: any;
@@ -26,6 +32,7 @@ beforeAll(() => {
     settings: parseStackContext({ componentVersion: '2.3.4' }),
     edge: { distDir: FIXTURE_EDGE_DIST },
     functionEntries: FIXTURE_ENTRIES,
+    archiveProcessorEntry: FIXTURE_ARCHIVE_PROCESSOR,
   });
   template = Template.fromStack(stack);
   json = template.toJSON();

@@ -12,6 +12,8 @@ export const FIXTURE_ENTRIES: Record<FunctionName, string> = {
   alertSweep: join(FIXTURES, 'functions/alert-notifier/index.ts'),
 };
 
+export const FIXTURE_ARCHIVE_PROCESSOR = join(FIXTURES, 'functions/archive-processor/index.ts');
+
 type Resource = { Type: string; Properties: Record<string, unknown>; [k: string]: unknown };
 
 export function resourcesOfType(template: { Resources: Record<string, Resource> }, type: string) {
