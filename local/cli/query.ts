@@ -30,6 +30,14 @@ import {
   type QueryResult,
   resolveRange,
 } from '../../cloud/query/index.js';
+import {
+  ARCHIVE_PARTITION,
+  ARCHIVE_TABLE_NAMES,
+  ARCHIVE_TABLES,
+  ROLLUP_COLUMNS,
+  ROLLUP_RESOLUTION_NAMES,
+  ROLLUP_RESOLUTIONS,
+} from '../../protocol/index.js';
 import { openArchiveEngine } from '../query/index.js';
 import { STACK_DEFAULTS } from '../stack/types.js';
 
@@ -43,9 +51,12 @@ export const DEFAULT_ARCHIVE_DIR = join(STACK_DEFAULTS.stateDir, 'archive');
 const USAGE =
   'towerwatch query ("<SQL>" | --preset <name> [--from <time>] [--to <time>] [--tower <id>]) [--format table|csv|json] [--archive <dir> | --athena [--workgroup <name>] [--database <name>]]';
 
+const columnsOf = (columns: readonly { name: string }[]) =>
+  [...columns.map((c) => c.name), ARCHIVE_PARTITION.key].join(', ');
+
 const EXAMPLES = `
-Tables: readings (tower_id, sensor_id, ts, value, quality, seq, reading_index, dt) and
-alerts (tower_id, sensor_id, ts, value, alert_id, state, rule, severity, threshold, dt).
+Tables: ${ARCHIVE_TABLE_NAMES.map((t) => `${t} (${columnsOf(ARCHIVE_TABLES[t].columns)})`).join(' and ')};
+locally also ${ROLLUP_RESOLUTION_NAMES.map((r) => ROLLUP_RESOLUTIONS[r].table).join(' and ')} (${columnsOf(ROLLUP_COLUMNS)}).
 dt is the UTC day partition ('YYYY-MM-DD'): filter on it so only those days' files are read.
 A redelivered batch is archived twice; count readings with DISTINCT tower_id, seq, reading_index.
 
