@@ -1,15 +1,23 @@
 import { ASSUMPTIONS, STORED_ACK_ITEM } from './model.js';
 import { PRICES } from './prices.js';
-import type { CostComparison } from './types.js';
+import type { CostComparison, LineItem } from './types.js';
 
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(2)}`);
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function table(rows: string[][]): string {
+/** A line's quantity in its own unit: the count a per-1K or per-1M price is quoted for, not the thousands. */
+function quantity(i: LineItem): string {
+  const unit = i.unit.replace(/^\d+[KM]?\s+/, '');
+  const n = i.quantity >= 100 ? count(i.quantity) : String(Number(i.quantity.toPrecision(3)));
+  return `${n} ${unit}`;
+}
+
+/** Columns before `left` are text, padded on the right; the rest are figures, padded on the left. */
+function table(rows: string[][], left = 1): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows
     .map((r) =>
-      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   '),
+      r.map((cell, c) => (c < left ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   '),
     )
     .join('\n');
 }
@@ -39,6 +47,7 @@ export function formatComparison(c: CostComparison): string {
   ];
   const ack = c.towerwatch.items.find((i) => i.service === 'IoT Core' && i.item === STORED_ACK_ITEM);
   const acks = c.towerwatch.usage.storedAcksPerMonth;
+  const ar = c.archive;
   const kinesis = f.kinesis.mode === 'provisioned' ? `provisioned, ${f.kinesis.shards} shards` : 'on-demand';
   return [
     `${count(f.towers)} towers × ${f.sensorsPerTower} sensors every ${f.intervalMs / 1000}s = ${count(c.readingsPerMonth)} readings/month`,
@@ -54,13 +63,29 @@ export function formatComparison(c: CostComparison): string {
     '',
     `one message per reading costs ${c.ratio.toFixed(1)}× as much`,
     '',
+    `archive, beside towerwatch and not in the ratio (the tutorial design keeps none); storage at month ${ar.usage.pricedMonth} of its life`,
+    table(
+      [
+        ['service', 'item', 'quantity / month', 'USD'],
+        ...ar.items.map((i) => [i.service, i.item, quantity(i), usd(i.usd)]),
+        ['archive total / month', '', '', usd(ar.monthlyUsd)],
+      ],
+      2,
+    ),
+    `${count(ar.usage.firehoseRecordsPerMonth)} stream records read, ${count(ar.usage.rowsPerMonth)} rows, ${ar.usage.parquetGbPerMonth.toFixed(2)} GB of Parquet a month, ${ar.usage.archiveGb.toFixed(1)} GB stored in month ${ar.usage.pricedMonth}`,
+    '',
+    `towerwatch with its archive, as the CDK app deploys it: ${usd(c.deployedMonthlyUsd)} / month`,
+    '',
     table(usage),
   ].join('\n');
 }
 
 export function formatPrices(): string {
-  return table([
-    ['service', 'what', 'USD', 'per'],
-    ...Object.values(PRICES).map((p) => [p.service, p.what, String(p.usd), p.per]),
-  ]);
+  return table(
+    [
+      ['service', 'what', 'USD', 'per'],
+      ...Object.values(PRICES).map((p) => [p.service, p.what, String(p.usd), p.per]),
+    ],
+    2,
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * `towerwatch cost` (also `npm run cost`): the monthly AWS bill of a fleet running towerwatch, side by
- * side with the same fleet built as the public tutorials build it (one message per reading).
+ * side with the same fleet built as the public tutorials build it (one message per reading), then
+ * the archive the stack deploys beside it (Firehose, Parquet in S3, Athena), which the tutorials lack.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { HELP_TO_STDOUT, parseFailureExitCode } from '../cli/program.js';
@@ -9,13 +10,23 @@ import { estimateMonthlyCost } from './model.js';
 import { PRICE_REGION, PRICES_AS_OF } from './prices.js';
 
 export {
+  ARCHIVE_ASSUMPTIONS,
+  type ArchiveAssumptions,
+  type ArchiveTraffic,
+  archiveDesign,
+  archiveRowBytes,
+  lifecycleMonths,
+} from './archive.js';
+export {
   ASSUMPTIONS,
   batchProfile,
   consumerInvocationsPerSecond,
   estimateMonthlyCost,
   iotMessagingUsd,
   STORED_ACK_ITEM,
+  type StreamTraffic,
   storedAcksPerTowerPerMonth,
+  streamTraffic,
 } from './model.js';
 export {
   PRICE_REGION,

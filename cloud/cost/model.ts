@@ -1,18 +1,15 @@
 import { IOT, STORED_ACK } from '../../protocol/index.js';
 import { DEFAULTS } from '../data/tables.js';
-import { PRICE_REGION, PRICES, PRICES_AS_OF, type PriceKey, type PriceTable } from './prices.js';
+import { ARCHIVE_ASSUMPTIONS, archiveDesign } from './archive.js';
+import { Bill, GB, KB, MILLION } from './bill.js';
+import { PRICE_REGION, PRICES, PRICES_AS_OF, type PriceTable } from './prices.js';
 import {
   type CostComparison,
   type DesignCost,
   type FleetProfile,
   type FleetProfileInput,
   FleetProfileSchema,
-  type LineItem,
 } from './types.js';
-
-const KB = 1024;
-const GB = 1024 ** 3;
-const MILLION = 1e6;
 
 /** Bytes of `n` bytes base64-encoded, as the rules nest the device payload (`encode(*, 'base64')`). */
 const base64Bytes = (n: number) => 4 * Math.ceil(n / 3);
@@ -78,6 +75,7 @@ export const ASSUMPTIONS = {
     consumer: { memoryMb: 128, baseMs: 20, perRecordMs: 5, batchSize: 100 },
     alarms: 1,
   },
+  archive: ARCHIVE_ASSUMPTIONS,
 } as const;
 export type Assumptions = typeof ASSUMPTIONS;
 
@@ -117,49 +115,6 @@ export function consumerInvocationsPerSecond(
   return Math.min(recordsPerSecond, Math.max(recordsPerSecond / batchSize, shards * pollsPerShardPerSecond));
 }
 
-class Bill {
-  readonly items: LineItem[] = [];
-  constructor(private readonly prices: PriceTable) {}
-
-  /** `quantity` in the price's unit (`per`); `divisor` converts to it, e.g. 1e6 for per-million prices. */
-  add(key: PriceKey, quantity: number, divisor = 1): void {
-    const p = this.prices[key];
-    this.items.push({
-      service: p.service,
-      item: p.what,
-      quantity,
-      unit: p.per,
-      usd: (quantity / divisor) * p.usd,
-    });
-  }
-
-  addUsd(service: string, item: string, quantity: number, unit: string, usd: number): void {
-    this.items.push({ service, item, quantity, unit, usd });
-  }
-
-  total(): number {
-    return this.items.reduce((s, i) => s + i.usd, 0);
-  }
-
-  byService(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const i of this.items) out[i.service] = (out[i.service] ?? 0) + i.usd;
-    return out;
-  }
-
-  /** The design's monthly cost: this bill's items, their total and their sum per service. */
-  designCost(design: string, description: string, usage: DesignCost['usage']): DesignCost {
-    return {
-      design,
-      description,
-      monthlyUsd: this.total(),
-      byService: this.byService(),
-      items: this.items,
-      usage,
-    };
-  }
-}
-
 export function estimateMonthlyCost(
   input: FleetProfileInput,
   prices: PriceTable = PRICES,
@@ -170,7 +125,22 @@ export function estimateMonthlyCost(
   const readingsPerSecond = (fleet.towers * fleet.sensorsPerTower * 1000) / fleet.intervalMs;
   const readingsPerMonth = readingsPerSecond * secondsPerMonth;
   const alertsPerMonth = (fleet.towers * fleet.alertsPerTowerPerDay * a.hoursPerMonth) / 24;
-  const towerwatch = towerwatchDesign(fleet, prices, a, secondsPerMonth, alertsPerMonth);
+  const traffic = streamTraffic(fleet, a, secondsPerMonth, alertsPerMonth);
+  const towerwatch = towerwatchDesign(fleet, prices, a, secondsPerMonth, traffic);
+  const archive = archiveDesign(
+    {
+      secondsPerMonth,
+      hoursPerMonth: a.hoursPerMonth,
+      readingsPerMonth,
+      batches: { count: traffic.batches, bytes: traffic.batchRecordBytes },
+      statuses: { count: traffic.statuses, bytes: traffic.statusRecordBytes },
+      alerts: { count: traffic.alerts, bytes: traffic.alertRecordBytes },
+      // A provisioned stream bills shard-hours, not reads: one more reader costs nothing there.
+      kinesisRetrievalGb: fleet.kinesis.mode === 'on-demand' ? (traffic.ingestKb * KB) / GB : undefined,
+    },
+    prices,
+    a.archive,
+  );
   const tutorial = tutorialDesign(fleet, prices, a, secondsPerMonth, readingsPerSecond, alertsPerMonth);
   return {
     pricesAsOf: PRICES_AS_OF,
@@ -178,8 +148,53 @@ export function estimateMonthlyCost(
     fleet,
     readingsPerMonth,
     towerwatch,
+    archive,
+    deployedMonthlyUsd: towerwatch.monthlyUsd + archive.monthlyUsd,
     tutorial,
+    // The archive stays out: the tutorial design keeps none, so only the real-time paths compare.
     ratio: tutorial.monthlyUsd / towerwatch.monthlyUsd,
+  };
+}
+
+/** A month of the stream's records, by kind: what every consumer, the delivery stream included, reads. */
+export interface StreamTraffic {
+  batchesPerSecond: number;
+  batchBytes: number;
+  batches: number;
+  statuses: number;
+  alerts: number;
+  /** Bytes of one record of each kind as the stream holds it: the rule output, the payload base64 in it. */
+  batchRecordBytes: number;
+  statusRecordBytes: number;
+  alertRecordBytes: number;
+  /** Kinesis data in, each record rounded up to 1 KB. */
+  ingestKb: number;
+}
+
+export function streamTraffic(
+  fleet: FleetProfile,
+  a: Assumptions,
+  secondsPerMonth: number,
+  alertsPerMonth: number,
+): StreamTraffic {
+  const { batchesPerSecond, batchBytes } = batchProfile(fleet, a);
+  const batches = fleet.towers * batchesPerSecond * secondsPerMonth;
+  const statuses = (fleet.towers * secondsPerMonth * 1000) / a.statusIntervalMs;
+  const recordBytes = (bytes: number) => base64Bytes(bytes) + a.ruleEnrichmentBytes;
+  const recordKb = (bytes: number) => Math.ceil(recordBytes(bytes) / KB);
+  return {
+    batchesPerSecond,
+    batchBytes,
+    batches,
+    statuses,
+    alerts: alertsPerMonth,
+    batchRecordBytes: recordBytes(batchBytes),
+    statusRecordBytes: recordBytes(a.statusBytes),
+    alertRecordBytes: recordBytes(a.alertBytes),
+    ingestKb:
+      batches * recordKb(batchBytes) +
+      statuses * recordKb(a.statusBytes) +
+      alertsPerMonth * recordKb(a.alertBytes),
   };
 }
 
@@ -219,12 +234,10 @@ function towerwatchDesign(
   prices: PriceTable,
   a: Assumptions,
   secondsPerMonth: number,
-  alertsPerMonth: number,
+  traffic: StreamTraffic,
 ): DesignCost {
   const bill = new Bill(prices);
-  const { batchesPerSecond, batchBytes } = batchProfile(fleet, a);
-  const batches = fleet.towers * batchesPerSecond * secondsPerMonth;
-  const statuses = (fleet.towers * secondsPerMonth * 1000) / a.statusIntervalMs;
+  const { batchesPerSecond, batchBytes, batches, statuses, alerts: alertsPerMonth, ingestKb } = traffic;
   const units = (bytes: number) => Math.ceil(bytes / IOT.billingUnitBytes);
   const messages =
     batches * units(batchBytes) + statuses * units(a.statusBytes) + alertsPerMonth * units(a.alertBytes);
@@ -251,11 +264,6 @@ function towerwatchDesign(
   bill.add('iotShadowOperation', twinUpdates * a.shadowOpsPerTwinUpdate * a.twinDocumentKb, MILLION);
 
   const records = batches + statuses + alertsPerMonth;
-  const recordKb = (bytes: number) => Math.ceil((base64Bytes(bytes) + a.ruleEnrichmentBytes) / KB);
-  const ingestKb =
-    batches * recordKb(batchBytes) +
-    statuses * recordKb(a.statusBytes) +
-    alertsPerMonth * recordKb(a.alertBytes);
   const consumers = Object.keys(a.functions).length;
   const shards = kinesisItems(bill, fleet, a, records, ingestKb, consumers);
 

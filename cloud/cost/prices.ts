@@ -82,6 +82,72 @@ export const PRICES = {
   cloudwatchAlarm: { service: 'CloudWatch', what: 'standard-resolution alarm', usd: 0.1, per: 'alarm-month' },
   cloudwatchDashboard: { service: 'CloudWatch', what: 'dashboard', usd: 3.0, per: 'dashboard-month' },
   kmsKey: { service: 'KMS', what: 'customer managed key', usd: 1.0, per: 'key-month' },
+  // The archive (protocol/archive.ts). Firehose bills a Kinesis Data Streams source like Direct PUT.
+  firehoseIngestGb: {
+    service: 'Firehose',
+    what: 'ingestion, Kinesis Data Streams source, first 500 TB/month (each record rounded up to 5 KB)',
+    usd: 0.029,
+    per: 'GB',
+  },
+  firehoseFormatConversionGb: {
+    service: 'Firehose',
+    what: 'record format conversion to Parquet (5 KB increments)',
+    usd: 0.018,
+    per: 'GB',
+  },
+  firehoseDynamicPartitioningGb: {
+    service: 'Firehose',
+    what: 'dynamic partitioning, data processed',
+    usd: 0.02,
+    per: 'GB',
+  },
+  firehoseDynamicPartitioningObjects: {
+    service: 'Firehose',
+    what: 'dynamic partitioning, S3 objects delivered',
+    usd: 0.005,
+    per: '1K objects',
+  },
+  s3StandardGbMonth: { service: 'S3', what: 'S3 Standard storage, first 50 TB', usd: 0.023, per: 'GB-month' },
+  s3StandardIaGbMonth: { service: 'S3', what: 'S3 Standard-IA storage', usd: 0.0125, per: 'GB-month' },
+  s3GlacierIrGbMonth: {
+    service: 'S3',
+    what: 'S3 Glacier Instant Retrieval storage',
+    usd: 0.004,
+    per: 'GB-month',
+  },
+  s3PutRequest: { service: 'S3', what: 'PUT requests (S3 Standard)', usd: 0.005, per: '1K requests' },
+  s3GetRequest: { service: 'S3', what: 'GET requests (S3 Standard)', usd: 0.0004, per: '1K requests' },
+  s3TransitionToIa: {
+    service: 'S3',
+    what: 'lifecycle transitions to Standard-IA',
+    usd: 0.01,
+    per: '1K requests',
+  },
+  s3TransitionToGlacierIr: {
+    service: 'S3',
+    what: 'lifecycle transitions to Glacier Instant Retrieval',
+    usd: 0.02,
+    per: '1K requests',
+  },
+  // Glue bills nothing for the first million objects and requests a month; no free tier here either.
+  glueCatalogObjects: {
+    service: 'Glue',
+    what: 'Data Catalog objects stored (over the first million)',
+    usd: 1.0,
+    per: '100K objects-month',
+  },
+  glueCatalogRequests: {
+    service: 'Glue',
+    what: 'Data Catalog requests (over the first million)',
+    usd: 1.0,
+    per: '1M requests',
+  },
+  athenaScannedTb: {
+    service: 'Athena',
+    what: 'data scanned (rounded up to 1 MB, 10 MB minimum per query)',
+    usd: 5.0,
+    per: 'TB',
+  },
 } as const satisfies Record<string, UnitPrice>;
 export type PriceKey = keyof typeof PRICES;
 export type PriceTable = Readonly<Record<PriceKey, UnitPrice>>;

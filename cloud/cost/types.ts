@@ -29,31 +29,70 @@ export interface LineItem {
   usd: number;
 }
 
-export interface DesignCost {
+/** A priced design: its line items, their total and their sum per service, and what it uses. */
+export interface PricedDesign<U> {
   design: string;
   description: string;
   monthlyUsd: number;
   byService: Record<string, number>;
   items: LineItem[];
-  usage: {
-    /** Device messages and stored acknowledgements (each a publish and a delivery). */
-    iotMessagesPerMonth: number;
-    /** Stored acknowledgements the telemetry writer publishes to the towers. */
-    storedAcksPerMonth: number;
-    kinesisRecordsPerMonth: number;
-    dynamoWriteUnitsPerMonth: number;
-    storageGb: number;
-    lambdaInvocationsPerMonth: number;
-  };
+  usage: U;
 }
+
+export interface DesignUsage {
+  /** Device messages and stored acknowledgements (each a publish and a delivery). */
+  iotMessagesPerMonth: number;
+  /** Stored acknowledgements the telemetry writer publishes to the towers. */
+  storedAcksPerMonth: number;
+  kinesisRecordsPerMonth: number;
+  dynamoWriteUnitsPerMonth: number;
+  storageGb: number;
+  lambdaInvocationsPerMonth: number;
+}
+export type DesignCost = PricedDesign<DesignUsage>;
+
+export interface ArchiveUsage {
+  /** Stream records the delivery stream reads (every record, status reports included). */
+  firehoseRecordsPerMonth: number;
+  /** What Firehose bills as ingested: each record rounded up to 5 KB. */
+  firehoseIngestGb: number;
+  /** Archive rows the processor emits (readings and alert transitions). */
+  rowsPerMonth: number;
+  /** The processor's output: JSON rows, the bytes partitioned and converted to Parquet. */
+  rowJsonGb: number;
+  /** Format conversion billed: the larger reading of the meter (see the model). */
+  conversionGb: number;
+  processorInvocationsPerMonth: number;
+  /** Parquet objects delivered (both tables). */
+  objectsPerMonth: number;
+  /** Parquet written in a month. */
+  parquetGbPerMonth: number;
+  /** Month of the archive's life whose storage is priced (storage grows for as long as nothing expires). */
+  pricedMonth: number;
+  /** Parquet stored, averaged over the priced month, in all storage classes. */
+  archiveGb: number;
+  athenaQueriesPerMonth: number;
+  /** Bytes Athena bills, the 10 MB minimum per query applied. */
+  athenaScannedGb: number;
+}
+/** The archive the CDK app deploys beside the real-time path. */
+export type ArchiveCost = PricedDesign<ArchiveUsage>;
 
 export interface CostComparison {
   pricesAsOf: string;
   region: string;
   fleet: FleetProfile;
   readingsPerMonth: number;
+  /** The real-time path: IoT Core → Kinesis → consumers → DynamoDB and alerts. */
   towerwatch: DesignCost;
+  /** Firehose → Parquet in S3 → Athena, read from the same stream; `towerwatch` excludes it. */
+  archive: ArchiveCost;
+  /** What the deployed stack bills: `towerwatch` + `archive`. */
+  deployedMonthlyUsd: number;
   tutorial: DesignCost;
-  /** tutorial ÷ towerwatch monthly total. */
+  /**
+   * tutorial ÷ towerwatch monthly total, the archive left out of both: the tutorial design keeps no
+   * archive, so only the real-time paths do the same job.
+   */
   ratio: number;
 }
