@@ -53,15 +53,16 @@ export async function openRollupStore(archiveDir: string): Promise<RollupStore> 
   async function recomputeDay(day: string): Promise<void> {
     for (const resolution of ROLLUP_RESOLUTION_NAMES) {
       const dir = join(archiveDir, ROLLUP_RESOLUTIONS[resolution].table, `${ARCHIVE_PARTITION.key}=${day}`);
-      mkdirSync(dir, { recursive: true });
       const tmp = join(dir, `.${ROLLUP_FILE}.tmp`);
       const rows = await db.runAndReadAll(
         `SELECT count(*) AS n FROM (${rollupDaySql(resolution, day)}) AS d`,
       );
       if (Number(rows.getRowObjects()[0]!.n) === 0) {
-        rmSync(join(dir, ROLLUP_FILE), { force: true });
+        // No readings that day (any more): no file, and no empty day folder either.
+        rmSync(dir, { recursive: true, force: true });
         continue;
       }
+      mkdirSync(dir, { recursive: true });
       await db.run(
         `COPY (${rollupDaySql(resolution, day)} ORDER BY tower_id, sensor_id, bucket) TO ${literal(tmp)} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
       );

@@ -3,7 +3,8 @@
  * `<archive>/<table>/dt=YYYY-MM-DD/<name>.parquet`, the ARCHIVE_TABLES columns with their
  * ARCHIVE_COLUMN_TYPES types (`ts` a UTC TIMESTAMP), written by DuckDB, Snappy-compressed.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -27,9 +28,17 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
 /** Writes each file (JSON rows → typed Parquet through DuckDB) into a new temporary archive folder. */
+// Every archive a test file made is removed after that file (this hook joins the importing file's suite).
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function archiveOf(files: ArchiveFile[]): Promise<string> {
   const archive = mkdtempSync(join(tmpdir(), 'tw-query-'));
+  made.push(archive);
   const staging = mkdtempSync(join(tmpdir(), 'tw-query-rows-'));
+  made.push(staging);
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   try {

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -77,8 +78,15 @@ export function expected(rows: ReadingRow[], bucketMs: number, towerId: string, 
     }));
 }
 
+// Every archive a test file made is removed after that file (this hook joins the importing file's suite).
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function archiveWith(batches: { dt: string; name: string; rows: ReadingRow[] }[]) {
   const archive = mkdtempSync(join(tmpdir(), 'tw-rollups-'));
+  made.push(archive);
   for (const b of batches) await writeReadings(archive, b.dt, b.name, b.rows);
   return archive;
 }

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRollupStore } from '../../../local/rollups/index.js';
 import { archiveDay, rollupSql } from '../../../protocol/index.js';
@@ -90,5 +92,15 @@ describe('rollups from the archive (local/rollups)', () => {
     expect(() => rollupSql('1h', { fromMs: DAY, toMs: DAY + 1, towerId: "x' OR '1'='1" })).toThrow(/tower/);
     expect(() => rollupSql('1h', { fromMs: DAY, toMs: DAY + 1, sensorId: "x'--" })).toThrow(/sensor id/);
     expect(() => rollupSql('1h', { fromMs: DAY, toMs: DAY })).toThrow(/from before to/);
+  });
+
+  it('a day without readings leaves no rollup folder behind (the next day a flush also recomputes)', async () => {
+    const archive = await archiveWith([{ dt: archiveDay(DAY), name: 'a', rows: a }]);
+    const store = await openRollupStore(archive);
+    await store.recomputeForPartitions([archiveDay(DAY)]);
+    store.close();
+    for (const table of ['rollups_1m', 'rollups_1h']) {
+      expect(readdirSync(join(archive, table))).toEqual([`dt=${archiveDay(DAY)}`]);
+    }
   });
 });
