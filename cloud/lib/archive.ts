@@ -29,6 +29,7 @@ import { ARCHIVE_PROCESSOR, DEFAULTS, ENV } from '../data/tables.js';
 import { SecureBucket } from './buckets.js';
 import { towerwatchFunction } from './function.js';
 import { REPO_ROOT } from './lambda-bundling.js';
+import { opsAlarm } from './observability.js';
 
 /** Parquet as Glue and Athena name it (the tables' storage descriptor). */
 const PARQUET = {
@@ -416,17 +417,7 @@ export class Archive extends Construct {
         period: Duration.minutes(5),
       });
     const alarm = (id: string, m: cloudwatch.Metric, threshold: number, description: string) => {
-      const a = new cloudwatch.Alarm(this, id, {
-        metric: m,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      a.addAlarmAction(action);
-      a.addOkAction(action);
-      this.alarms.push(a);
+      this.alarms.push(opsAlarm(this, id, { metric: m, threshold, description, action }));
     };
     alarm(
       'DataFreshness',

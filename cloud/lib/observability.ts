@@ -23,6 +23,28 @@ export const ALARM_THRESHOLDS = {
 
 const PERIOD = Duration.minutes(1);
 
+/**
+ * The one way towerwatch alarms: at or above the threshold for one period, missing data is fine
+ * (no traffic is not a fault), and both the alarm and its return to OK go to the ops topic.
+ */
+export function opsAlarm(
+  scope: Construct,
+  id: string,
+  props: { metric: cloudwatch.IMetric; threshold: number; description: string; action: actions.SnsAction },
+): cloudwatch.Alarm {
+  const a = new cloudwatch.Alarm(scope, id, {
+    metric: props.metric,
+    threshold: props.threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: props.description,
+  });
+  a.addAlarmAction(props.action);
+  a.addOkAction(props.action);
+  return a;
+}
+
 export interface ObservabilityProps {
   readonly opsTopic: sns.ITopic;
   readonly stream: kinesis.IStream;
@@ -44,16 +66,7 @@ export class Observability extends Construct {
     super(scope, id);
     const action = new actions.SnsAction(props.opsTopic);
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
-      const a = new cloudwatch.Alarm(this, alarmId, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      a.addAlarmAction(action);
-      a.addOkAction(action);
+      const a = opsAlarm(this, alarmId, { metric, threshold, description, action });
       this.alarms.push(a);
       return a;
     };
