@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /**
  * `towerwatch readings <towerId> --from <time> --to <time> [--sensor <id>]`: reads a tower's stored
  * readings back out of DynamoDB through the query module — the proof that the one-item-per-batch
@@ -88,13 +89,16 @@ interface Options {
   json?: boolean;
   resolution?: string;
   archive?: string;
+  stateDir?: string;
 }
 
 /** The archive `towerwatch local` writes (`local/archive`), relative to the working directory. */
 export const DEFAULT_ARCHIVE_DIR = '.towerwatch/state/archive';
+/** The archive's folder inside a state folder (as `local/archive` lays it out). */
+const ARCHIVE_FOLDER = 'archive';
 
 const USAGE =
-  'towerwatch readings <towerId> --from <time> [--to <time>] [--sensor <id>] [--table <name>] [--endpoint <url>] [--resolution 1m|1h [--archive <dir>]]';
+  'towerwatch readings <towerId> --from <time> [--to <time>] [--sensor <id>] [--table <name>] [--endpoint <url>] [--resolution 1m|1h [--archive <dir> | --state-dir <dir>]]';
 
 function program(onRun: (towerId: string, opts: Options) => void): Command {
   return new Command('towerwatch readings')
@@ -112,6 +116,7 @@ function program(onRun: (towerId: string, opts: Options) => void): Command {
       `rollups instead of raw readings: ${ROLLUP_RESOLUTION_NAMES.join(' or ')} min/max/mean/count buckets from the archive`,
     )
     .option('--archive <dir>', `archive folder the rollups are in (default: ${DEFAULT_ARCHIVE_DIR})`)
+    .option('--state-dir <dir>', 'the state folder of `towerwatch local`: its archive/ is read')
     .addHelpText(
       'after',
       [
@@ -199,7 +204,12 @@ async function printRollups(
       '--resolution needs the local archive: run it through `npx towerwatch readings`',
     );
   }
-  const source = await deps.openRollups(opts.archive ?? DEFAULT_ARCHIVE_DIR);
+  if (opts.archive !== undefined && opts.stateDir !== undefined) {
+    throw new ReadingsCommandError('--archive and --state-dir both name the archive: give one');
+  }
+  const archive =
+    opts.archive ?? (opts.stateDir !== undefined ? join(opts.stateDir, ARCHIVE_FOLDER) : DEFAULT_ARCHIVE_DIR);
+  const source = await deps.openRollups(archive);
   try {
     // Inclusive --to, as for raw readings: the bucket holding it is the last one.
     const rows = await source.read({

@@ -1,3 +1,5 @@
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../../local/cli/readings.js';
@@ -66,5 +68,36 @@ describe('towerwatch readings --resolution (rollups of the local archive)', () =
     expect(missing.err[0]).toMatch(/--archive .*nope does not exist: start the local stack/);
     const mixed = await run(['tw-001', '--resolution', '1h', '--archive', archive, '--table', 't']);
     expect(mixed.err[0]).toMatch(/drop --table and --endpoint/);
+  });
+
+  it('--state-dir reads the archive inside the state folder; with --archive it is refused', async () => {
+    const rows = readings('tw-001', 1, DAY + 3_600_000, ['temp-cabinet'], 30, 20_000);
+    const archive = await archiveWith([{ dt: archiveDay(DAY), name: 'a', rows }]);
+    const store = await openRollupStore(archive);
+    await store.recomputeForPartitions([archiveDay(DAY)]);
+    store.close();
+    const stateDir = mkdtempSync(join(tmpdir(), 'tw-rollups-state-'));
+    renameSync(archive, join(stateDir, 'archive'));
+    try {
+      const range = ['--from', new Date(DAY).toISOString(), '--to', new Date(DAY + 86_400_000).toISOString()];
+      const r = await run(['tw-001', '--resolution', '1h', '--state-dir', stateDir, ...range]);
+      expect(r.code).toBe(0);
+      expect(r.out).toHaveLength(expected(rows, 3_600_000, 'tw-001', 'temp-cabinet').length);
+      const both = await run([
+        'tw-001',
+        '--resolution',
+        '1h',
+        '--state-dir',
+        stateDir,
+        '--archive',
+        stateDir,
+      ]);
+      expect(both.code).toBe(2);
+      expect(both.err).toEqual([
+        'towerwatch readings: --archive and --state-dir both name the archive: give one',
+      ]);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
