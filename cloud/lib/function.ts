@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -23,7 +23,7 @@ export interface TowerwatchFunctionProps {
 /**
  * Every towerwatch Lambda: arm64 on nodejs24.x, bundled the one way (LAMBDA_BUNDLING), JSON logs to
  * its own log group with a retention, and its own role that may log only there (instead of
- * AWSLambdaBasicExecutionRole's every-log-group grant). Callers add what else the role may do.
+ * AWSLambdaBasicExecutionRole's every-log-group grant), traced by X-Ray. Callers add what else the role may do.
  */
 export function towerwatchFunction(
   scope: Construct,
@@ -39,6 +39,12 @@ export function towerwatchFunction(
     description: `towerwatch ${props.name} execution role`,
   });
   logGroup.grantWrite(role);
+  // Scoped to this role alone: X-Ray's PutTraceSegments and PutTelemetryRecords take no resource
+  // but `*`; test/cloud/cdk/stack.test.ts checks every `*` statement holds X-Ray actions only.
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords accept only Resource "*"',
+  });
   return new NodejsFunction(scope, id, {
     entry: props.entry,
     handler: props.handler,
@@ -50,6 +56,8 @@ export function towerwatchFunction(
     role,
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
+    // X-Ray active tracing: each invocation is sampled and traced (the Lambda segment and its AWS calls).
+    tracing: lambda.Tracing.ACTIVE,
     projectRoot: REPO_ROOT,
     depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
     bundling: NODEJS_BUNDLING,

@@ -121,6 +121,22 @@ describe('archive', () => {
   });
 });
 
+describe('tracing', () => {
+  it('traces every Lambda with X-Ray, and only X-Ray actions are granted on Resource "*"', () => {
+    const fns = resourcesOfType(json, 'AWS::Lambda::Function');
+    expect(fns.length).toBe(Object.keys(FUNCTIONS).length + 1);
+    for (const [, fn] of fns) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    const wildcard = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, p]) =>
+      statementsOf(p).filter((st) => asList(st.Resource).includes('*')),
+    );
+    expect(wildcard.length).toBeGreaterThan(0);
+    for (const st of wildcard) {
+      for (const action of asList(st.Action))
+        expect(action).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
+    }
+  });
+});
+
 describe('environment', () => {
   it('is environment-agnostic: no account or region is written into the template', () => {
     expect(Token.isUnresolved(stack.account)).toBe(true);
@@ -279,12 +295,16 @@ describe('IAM least privilege', () => {
       statementsOf(p).map((s) => ({ id, ...s })),
     );
 
-  it('grants no action wildcard and nothing on every resource', () => {
+  it('grants no action wildcard and nothing on every resource but X-Ray tracing (which takes only "*")', () => {
     for (const st of allIamStatements()) {
-      for (const action of asList(st.Action as string | string[])) {
+      const actions = asList(st.Action as string | string[]);
+      for (const action of actions) {
         expect(action === '*' || /^[a-z0-9-]+:\*$/.test(action), `${st.id}: ${action}`).toBe(false);
       }
-      expect(asList(st.Resource), st.id).not.toContain('*');
+      if (asList(st.Resource).includes('*')) {
+        for (const action of actions)
+          expect(action, st.id).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
+      }
     }
   });
 
