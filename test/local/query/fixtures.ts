@@ -8,14 +8,8 @@ import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import {
-  ARCHIVE_COLUMN_TYPES,
-  ARCHIVE_TABLES,
-  type AlertRow,
-  type ArchiveTable,
-  archiveDay,
-  type ReadingRow,
-} from '../../../protocol/index.js';
+import { rowsSelect } from '../../../local/archive/index.js';
+import { type AlertRow, type ArchiveTable, archiveDay, type ReadingRow } from '../../../protocol/index.js';
 
 export interface ArchiveFile {
   table: ArchiveTable;
@@ -47,15 +41,8 @@ export async function archiveOf(files: ArchiveFile[]): Promise<string> {
       mkdirSync(dir, { recursive: true });
       const json = join(staging, `${i}.jsonl`);
       writeFileSync(json, file.rows.map((r) => JSON.stringify(r)).join('\n'));
-      const cols = ARCHIVE_TABLES[file.table].columns;
-      const jsonTypes = cols
-        .map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : ARCHIVE_COLUMN_TYPES[c.type]}'`)
-        .join(', ');
-      const select = cols
-        .map((c) => (c.type === 'timestamp' ? `make_timestamp(${c.name} * 1000) AS ${c.name}` : c.name))
-        .join(', ');
       await db.run(
-        `COPY (SELECT ${select} FROM read_json('${json}', columns = {${jsonTypes}}, format = 'newline_delimited')) TO '${join(dir, `${file.name}.parquet`)}' (FORMAT PARQUET, COMPRESSION SNAPPY)`,
+        `COPY (${rowsSelect(file.table, json, false)}) TO '${join(dir, `${file.name}.parquet`)}' (FORMAT PARQUET, COMPRESSION SNAPPY)`,
       );
     }
   } finally {

@@ -3,7 +3,8 @@ import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ARCHIVE_COLUMN_TYPES, ARCHIVE_TABLES, type ReadingRow } from '../../../protocol/index.js';
+import { rowsSelect } from '../../../local/archive/index.js';
+import type { ReadingRow } from '../../../protocol/index.js';
 
 export const DAY = Date.UTC(2026, 11, 1);
 
@@ -18,16 +19,10 @@ export async function writeReadings(
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.jsonl`);
   writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
-  const columns = ARCHIVE_TABLES.readings.columns
-    .map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : ARCHIVE_COLUMN_TYPES[c.type]}'`)
-    .join(', ');
-  const select = ARCHIVE_TABLES.readings.columns
-    .map((c) => (c.type === 'timestamp' ? `make_timestamp(${c.name} * 1000) AS ${c.name}` : c.name))
-    .join(', ');
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   await db.run(
-    `COPY (SELECT ${select} FROM read_json('${json}', columns = {${columns}}, format = 'newline_delimited')) TO '${join(dir, `${name}.parquet`)}' (FORMAT PARQUET)`,
+    `COPY (${rowsSelect('readings', json, false)}) TO '${join(dir, `${name}.parquet`)}' (FORMAT PARQUET)`,
   );
   db.closeSync();
   instance.closeSync();
