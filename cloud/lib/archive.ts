@@ -38,6 +38,9 @@ const PARQUET = {
   serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
 } as const;
 
+/** A Glue Data Catalog ARN in this stack's account and region (`catalog`, `database/…`, `table/…/…`). */
+const glueArn = (resource: string) => `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+
 /** Log stream of the delivery stream's S3 delivery errors (Firehose writes there when told to). */
 const DELIVERY_LOG_STREAM = 'DestinationDelivery';
 
@@ -330,9 +333,9 @@ export class Archive extends Construct {
       new iam.PolicyStatement({
         actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
         resources: [
-          `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:catalog`,
-          `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:database/${ARCHIVE_CATALOG.database}`,
-          `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${ARCHIVE_CATALOG.database}/${ARCHIVE_CATALOG.conversionTable}`,
+          glueArn('catalog'),
+          glueArn(`database/${ARCHIVE_CATALOG.database}`),
+          glueArn(`table/${ARCHIVE_CATALOG.database}/${ARCHIVE_CATALOG.conversionTable}`),
         ],
       }),
     );
@@ -366,8 +369,6 @@ export class Archive extends Construct {
   }
 
   private queryPolicyFor(): iam.ManagedPolicy {
-    const glueArn = (resource: string) =>
-      `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
     return new iam.ManagedPolicy(this, 'QueryPolicy', {
       description: 'Run towerwatch query --athena: the archive workgroup, its tables, read-only',
       statements: [
