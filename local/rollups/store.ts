@@ -54,18 +54,16 @@ export async function openRollupStore(archiveDir: string): Promise<RollupStore> 
     for (const resolution of ROLLUP_RESOLUTION_NAMES) {
       const dir = join(archiveDir, ROLLUP_RESOLUTIONS[resolution].table, `${ARCHIVE_PARTITION.key}=${day}`);
       const tmp = join(dir, `.${ROLLUP_FILE}.tmp`);
-      const rows = await db.runAndReadAll(
-        `SELECT count(*) AS n FROM (${rollupDaySql(resolution, day)}) AS d`,
+      mkdirSync(dir, { recursive: true });
+      // One pass: COPY reports the rows it wrote, so an empty day is known without a second query.
+      const copied = await db.runAndReadAll(
+        `COPY (${rollupDaySql(resolution, day)} ORDER BY tower_id, sensor_id, bucket) TO ${literal(tmp)} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
       );
-      if (Number(rows.getRowObjects()[0]!.n) === 0) {
+      if (Number(copied.getRows()[0]?.[0] ?? 0) === 0) {
         // No readings that day (any more): no file, and no empty day folder either.
         rmSync(dir, { recursive: true, force: true });
         continue;
       }
-      mkdirSync(dir, { recursive: true });
-      await db.run(
-        `COPY (${rollupDaySql(resolution, day)} ORDER BY tower_id, sensor_id, bucket) TO ${literal(tmp)} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
-      );
       renameSync(tmp, join(dir, ROLLUP_FILE));
     }
   }
