@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -230,8 +230,11 @@ export class Archive extends Construct {
         },
       },
     });
-    // The role's policy must exist before Firehose checks it can read the stream and the schema.
-    this.deliveryStream.node.addDependency(role);
+    // The role's policy must exist before Firehose checks it can read the stream and the schema (the
+    // role itself is already a dependency through the GetAtt of its ARN; cfn-lint W3005).
+    const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+    if (!(policy instanceof CfnResource)) throw new Error('archive delivery role has no policy');
+    this.deliveryStream.addResourceDependency(policy);
     this.deliveryStream.addResourceDependency(conversion);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
