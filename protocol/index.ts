@@ -18,3 +18,4 @@ export * from './schemas/edge-config.js';
 export * from './schemas/stored-ack.js';
 export * from './archive.js';
 export * from './rollups.js';
+export * from './provisioning.js';

@@ -12,3 +12,4 @@ export * from './stack.js';
 export * from './storage.js';
 export * from './archive.js';
 export * from './function.js';
+export * from './provisioning.js';

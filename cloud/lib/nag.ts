@@ -13,12 +13,27 @@ export interface AcknowledgedScopes {
  * The cdk-nag AwsSolutions findings this stack acknowledges, each with the reason it is acceptable.
  * cdk-nag v3 acknowledges finding by finding (`Rule[finding]`), so a new wildcard still fails synth.
  */
+/** What just-in-time provisioning acknowledges: things and certificates are named only when a tower first connects. */
+export const PROVISIONING_FINDINGS: readonly { id: string; reason: string }[] = [
+  {
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
+    reason:
+      'The JITP role creates the thing of each tower at its first connect (thing name = certificate CN), so no thing name is known at deploy; its group and policy are named',
+  },
+  {
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]',
+    reason:
+      'The JITP role activates and attaches the certificate a tower presents at its first connect; certificate ids exist only then',
+  },
+];
+
 export function acknowledgedFindings(
   stack: Stack,
   scopes: AcknowledgedScopes,
 ): { id: string; reason: string }[] {
   const arnOf = (bucket: s3.IBucket) => `<${stack.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
   return [
+    ...PROVISIONING_FINDINGS,
     {
       id: `AwsSolutions-IAM5[Resource::${arnOf(scopes.ruleErrorBucket)}/rule-errors/*]`,
       reason:

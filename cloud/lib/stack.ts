@@ -23,6 +23,7 @@ import { Ingest } from './ingest.js';
 import { acknowledgeFindings } from './nag.js';
 import { Observability } from './observability.js';
 import { Processing, STREAM_CONSUMER_NAMES } from './processing.js';
+import { JustInTimeProvisioning } from './provisioning.js';
 import { Storage } from './storage.js';
 
 export interface TowerwatchStackProps extends StackProps {
@@ -38,6 +39,8 @@ export interface TowerwatchStackProps extends StackProps {
 /** Everything a fleet needs in one account and region: identity, ingest, processing, storage, alerts. */
 export class TowerwatchStack extends Stack {
   readonly fleet: Fleet;
+  /** JITP template and role for `certs-tool register-ca --jitp`. */
+  readonly provisioning: JustInTimeProvisioning;
   readonly ingest: Ingest;
   readonly storage: Storage;
   readonly processing: Processing;
@@ -78,6 +81,10 @@ export class TowerwatchStack extends Stack {
     this.failureBucket = onFailure;
 
     this.fleet = new Fleet(this, 'Fleet');
+    this.provisioning = new JustInTimeProvisioning(this, 'Provisioning', {
+      towerPolicy: this.fleet.towerPolicy,
+      thingGroup: this.fleet.thingGroup,
+    });
     this.ingest = new Ingest(this, 'Ingest', {
       retentionHours: s.retentionHours,
       ...(s.shardCount !== undefined && { shardCount: s.shardCount }),
@@ -194,6 +201,8 @@ export class TowerwatchStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.topics.opsTopic.topicArn });
     new CfnOutput(this, 'ThingGroupName', { value: this.fleet.thingGroup.ref });
     new CfnOutput(this, 'RoleAlias', { value: this.fleet.roleAlias.ref });
+    new CfnOutput(this, 'JitpTemplateName', { value: this.provisioning.template.ref });
+    new CfnOutput(this, 'JitpRoleArn', { value: this.provisioning.role.roleArn });
     new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
     new CfnOutput(this, 'ArchiveDatabase', { value: this.archive.database.ref });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.archive.workGroup.ref });
