@@ -15,6 +15,8 @@ export {
 export { inspectCertificate } from './inspect.js';
 export { createCsr, createDeviceCsr, signCsr } from './csr.js';
 export { issueDeviceCertificate } from './device.js';
+export { type BatchOptions, type BatchResult, issueDeviceCertificates } from './batch.js';
+export { MAX_BATCH, numberedTowerIds, parseTowerList } from './tower-list.js';
 export { issueServerCertificate, SERVER_LOOPBACK_NAMES } from './server.js';
 export {
   caCertPath,

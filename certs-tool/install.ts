@@ -8,7 +8,7 @@ import { registryEntry } from './records.js';
 import { Registry } from './registry.js';
 import type { SignedCertificate } from './types.js';
 
-function keyMatches(keyPem: string, cert: x509.X509Certificate): boolean {
+export function keyMatches(keyPem: string, cert: x509.X509Certificate): boolean {
   const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
   return Buffer.from(cert.publicKey.rawData).equals(fromKey);
 }

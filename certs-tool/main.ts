@@ -6,8 +6,11 @@ import { writeGreengrassConfig } from './greengrass.js';
 import { inspectCertificate } from './inspect.js';
 import { createDeviceCsr, signCsr } from './csr.js';
 import { issueDeviceCertificate } from './device.js';
+import { issueDeviceCertificates } from './batch.js';
+import { DEFAULT_PREFIX, type IssueArgs, issueTarget, listSome, wholeNumber } from './issue-args.js';
+import { createProgress } from './progress.js';
 import { issueServerCertificate } from './server.js';
-import { DEFAULT_CERTS_DIR } from './layout.js';
+import { certsLayout, DEFAULT_CERTS_DIR } from './layout.js';
 import { revokeTower, rotateTower } from './lifecycle.js';
 import { FLEET } from '../protocol/index.js';
 import { needsRenewal, parseDuration } from './renewal.js';
@@ -68,14 +71,44 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   const device = program.command('device').description('tower (device) certificates');
   device
-    .command('issue <towerId>')
-    .description('EC P-256 key + clientAuth certificate signed by the fleet CA, in <dir>/devices/<towerId>/')
+    .command('issue [towerId]')
+    .description(
+      'EC P-256 key + clientAuth certificate signed by the fleet CA, in <dir>/devices/<towerId>/; with --count or --from-file, for many towers (those that already have one are skipped)',
+    )
+    .option(
+      '--count <n>',
+      'issue for N numbered towers: <prefix><number>, zero-padded',
+      wholeNumber('--count'),
+    )
+    .option('--prefix <prefix>', `tower id prefix for --count (default ${DEFAULT_PREFIX})`)
+    .option('--start <k>', 'first number for --count (default 1)', wholeNumber('--start'))
+    .option('--from-file <file>', 'issue for the tower ids in the file, one a line (# comments)')
+    .option('--quiet', 'no progress on stderr')
     .addOption(dirOption())
     .addOption(daysOption())
-    .action(async (towerId: string, o: { dir: string; days?: number }) => {
-      const c = await issueDeviceCertificate(o.dir, towerId, o.days ? { days: o.days } : {});
-      print({ cert: c.certPath, key: c.keyPath, ca: c.caPath, id: c.certificateId });
-    });
+    .action(
+      async (towerId: string | undefined, o: IssueArgs & { dir: string; days?: number; quiet?: boolean }) => {
+        const days = o.days ? { days: o.days } : {};
+        const target = issueTarget({ ...o, ...(towerId !== undefined ? { towerId } : {}) }, (path) =>
+          readTextFile(path, 'tower list', 'pass a file with one tower id per line'),
+        );
+        if (target.kind === 'one') {
+          const c = await issueDeviceCertificate(o.dir, target.towerId, days);
+          print({ cert: c.certPath, key: c.keyPath, ca: c.caPath, id: c.certificateId });
+          return;
+        }
+        const r = await issueDeviceCertificates(o.dir, target.towerIds, {
+          ...days,
+          progress: (total) => createProgress(total, { quiet: o.quiet === true }),
+        });
+        print({
+          issued: String(r.issued.length),
+          skipped: r.skipped.length ? `${r.skipped.length} (already issued: ${listSome(r.skipped)})` : '0',
+          ...(r.recovered.length ? { recorded: `${r.recovered.length} left by an interrupted run` } : {}),
+          devices: certsLayout(o.dir).devicesDir,
+        });
+      },
+    );
   device
     .command('csr <towerId>')
     .description('create a key (kept here, mode 0600) and a CSR to sign elsewhere with certs-tool sign')

@@ -114,6 +114,14 @@ export class Registry {
       .at(-1);
   }
 
+  /** `currentForTower` for every tower at once: one pass, for batches that ask about thousands. */
+  currentByTower(): Map<string, RegistryEntry> {
+    const current = new Map<string, RegistryEntry>();
+    for (const c of this.data.certificates)
+      if (c.kind === 'device' && c.towerId !== null && c.status !== 'REVOKED') current.set(c.towerId, c);
+    return current;
+  }
+
   upsert(entry: RegistryEntry): void {
     const i = this.data.certificates.findIndex((c) => c.certificateId === entry.certificateId);
     if (i >= 0) this.data.certificates[i] = entry;
