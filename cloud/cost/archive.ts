@@ -89,8 +89,8 @@ export const ARCHIVE_ASSUMPTIONS = {
    * and the result files a PUT or two; both are left out.
    */
   athena: { queriesPerMonth: 100, monthsPerQuery: 1, minBytesPerQuery: 10 * MB, getsPerObject: 2 },
-  /** Data freshness and failed conversion on the delivery stream; the processor's errors and throttles. */
-  alarms: 4,
+  /** Data freshness and failed conversion on the delivery stream; the processor's errors, throttles and duration. */
+  alarms: 5,
 } as const;
 export type ArchiveAssumptions = typeof ARCHIVE_ASSUMPTIONS;
 

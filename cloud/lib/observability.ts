@@ -19,6 +19,10 @@ export const ALARM_THRESHOLDS = {
   /** Any object in a failure bucket is data that needs a person. */
   failureObjects: 1,
   ruleErrorActions: 1,
+  /** A function whose slowest run takes this share of its timeout is about to be cut off mid-batch. */
+  durationOfTimeout: 0.8,
+  /** DynamoDB throttle events: on-demand still throttles a hot partition or past the account limit. */
+  tableThrottleEvents: 1,
 } as const;
 
 const PERIOD = Duration.minutes(1);
@@ -50,7 +54,7 @@ export interface ObservabilityProps {
   readonly stream: kinesis.IStream;
   /** Functions fed by the stream (IteratorAge alarms) and every function (errors, throttles). */
   readonly streamConsumers: readonly lambda.IFunction[];
-  readonly functions: readonly lambda.IFunction[];
+  readonly functions: readonly lambda.Function[];
   readonly ruleNames: readonly string[];
   readonly ruleErrorBucket: s3.IBucket;
   readonly failureBucket: s3.IBucket;
@@ -123,6 +127,24 @@ export class Observability extends Construct {
         fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
         ALARM_THRESHOLDS.lambdaThrottles,
         `${node} invocations were throttled`,
+      );
+      const timeoutMs = fn.timeout?.toMilliseconds() ?? 3000;
+      alarm(
+        `${node}DurationNearTimeout`,
+        fn.metricDuration({ period: PERIOD, statistic: 'Maximum' }),
+        Math.round(timeoutMs * ALARM_THRESHOLDS.durationOfTimeout),
+        `${node} took over ${ALARM_THRESHOLDS.durationOfTimeout * 100}% of its ${timeoutMs / 1000} s timeout: a slower run is cut off and its batch retried`,
+      );
+    }
+    for (const [kind, metricName] of [
+      ['Write', 'WriteThrottleEvents'],
+      ['Read', 'ReadThrottleEvents'],
+    ] as const) {
+      alarm(
+        `Table${kind}Throttles`,
+        props.table.metric(metricName, { period: PERIOD, statistic: 'Sum' }),
+        ALARM_THRESHOLDS.tableThrottleEvents,
+        `DynamoDB throttled ${kind.toLowerCase()}s on the readings table: a hot partition or the account's on-demand limit`,
       );
     }
 

@@ -6,6 +6,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARCHIVE_ASSUMPTIONS } from '../../../cloud/cost/archive.js';
+import { ASSUMPTIONS } from '../../../cloud/cost/model.js';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName, TABLE } from '../../../cloud/data/tables.js';
 import { SHADOW_MANAGER_SYNC } from '../../../cloud/lib/greengrass.js';
 import { acknowledgedFindings } from '../../../cloud/lib/nag.js';
@@ -515,6 +517,36 @@ describe('alarms and dashboard', () => {
           Statistic: 'Sum',
         });
       }
+    }
+  });
+
+  it('has as many alarms as the cost model bills', () => {
+    expect(alarms()).toHaveLength(ASSUMPTIONS.alarms + ARCHIVE_ASSUMPTIONS.alarms);
+  });
+
+  it('watches every function’s slowest run against 80% of its own timeout', () => {
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const timeout = json.Resources[functionId(name)].Properties.Timeout as number;
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(functionId(name)) }],
+        Statistic: 'Maximum',
+        Threshold: timeout * 1000 * ALARM_THRESHOLDS.durationOfTimeout,
+      });
+    }
+  });
+
+  it('watches DynamoDB read and write throttle events on the table', () => {
+    const table = ref(logicalIdOf(json, 'AWS::DynamoDB::Table', 'StorageTowerwatchTable'));
+    for (const metric of ['WriteThrottleEvents', 'ReadThrottleEvents']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/DynamoDB',
+        MetricName: metric,
+        Dimensions: [{ Name: 'TableName', Value: table }],
+        Statistic: 'Sum',
+        Threshold: ALARM_THRESHOLDS.tableThrottleEvents,
+      });
     }
   });
 

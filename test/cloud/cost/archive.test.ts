@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  ARCHIVE_ASSUMPTIONS,
   ASSUMPTIONS,
   type CostComparison,
   estimateMonthlyCost,
@@ -128,7 +129,7 @@ describe('the archive at 1,000 towers × 20 sensors every 60 s', () => {
     const invocations = input / (0.25 * MB);
     expect(line(c, 'Glue', /objects/).usd).toBeCloseTo((4 / 100_000) * 1.0, 12);
     expect(line(c, 'Glue', /requests/).usd).toBeCloseTo(((invocations + 100 * 2) / M) * 1.0, 9);
-    expect(line(c, 'CloudWatch', /alarm/).usd).toBeCloseTo(0.4, 12);
+    expect(line(c, 'CloudWatch', /alarm/).usd).toBeCloseTo(ARCHIVE_ASSUMPTIONS.alarms * 0.1, 12);
     const sum = c.archive.items.reduce((s, i) => s + i.usd, 0);
     expect(c.archive.monthlyUsd).toBeCloseTo(sum, 9);
     expect(c.archive.monthlyUsd).toBeGreaterThan(20);

@@ -76,10 +76,10 @@ describe('10 towers × 8 sensors every 60 s, on-demand, 1 alert/tower/day, 30 da
     expect(s.DynamoDB).toBeCloseTo(wru * (0.625 / M) + storageGb * 0.25 + storageGb * 0.2, 9);
 
     expect(s.SNS).toBeCloseTo(alerts * (0.5 / M) + alerts * (2.0 / 100_000), 12);
-    expect(s.CloudWatch).toBeCloseTo(23 * 0.1 + 3.0, 9);
+    expect(s.CloudWatch).toBeCloseTo(ASSUMPTIONS.alarms * 0.1 + 3.0, 9);
     expect(s.KMS).toBeCloseTo(1.0, 9);
     expect(c.towerwatch.monthlyUsd).toBeCloseTo(
-      iot + s.Kinesis! + lambda + s.DynamoDB! + s.SNS! + 2.3 + 3 + 1,
+      iot + s.Kinesis! + lambda + s.DynamoDB! + s.SNS! + ASSUMPTIONS.alarms * 0.1 + 3 + 1,
       9,
     );
   });
