@@ -3,6 +3,12 @@
  * through these functions; the `certs-tool` CLI (main.ts) is a thin shell over them.
  */
 export { type RegisterTowerOptions, type RegisterTowerResult, registerTower } from './aws/register.js';
+export {
+  type JitpRegistration,
+  type RegisterCaOptions,
+  type RegisterCaResult,
+  registerCa,
+} from './aws/register-ca.js';
 export { CA_DEFAULT_DAYS, CA_DEFAULT_NAME, initCa, type LoadedCa, loadCa, readCaCertificate } from './ca.js';
 export * from './errors.js';
 export { ensureFleet } from './fleet.js';

@@ -12,7 +12,7 @@ import { createProgress } from './progress.js';
 import { issueServerCertificate } from './server.js';
 import { certsLayout, DEFAULT_CERTS_DIR } from './layout.js';
 import { revokeTower, rotateTower } from './lifecycle.js';
-import { FLEET } from '../protocol/index.js';
+import { FLEET, JITP } from '../protocol/index.js';
 import { needsRenewal, parseDuration } from './renewal.js';
 import { DaysSchema } from './types.js';
 import { verifyCertificate } from './verify.js';
@@ -322,7 +322,83 @@ function buildProgram(setExit: (code: number) => void): Command {
       },
     );
 
+  program
+    .command('register-ca')
+    .description(
+      'AWS IoT: register the fleet CA (once, active); --jitp turns on just-in-time provisioning of its towers',
+    )
+    .option('--jitp', 'auto-register certificates the CA signs and provision them with the JITP template')
+    .option(
+      '--template-name <name>',
+      `provisioning template (JitpTemplateName output; default ${JITP.templateName})`,
+    )
+    .option('--role-arn <arn>', 'role IoT assumes to provision (JitpRoleArn output)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--endpoint <url>', 'IoT control-plane endpoint, e.g. the local IoT Core http://127.0.0.1:8443')
+    .option('--dry-run', 'print the calls without sending them')
+    .addOption(dirOption())
+    .action(
+      async (o: {
+        dir: string;
+        jitp?: boolean;
+        templateName?: string;
+        roleArn?: string;
+        region?: string;
+        endpoint?: string;
+        dryRun?: boolean;
+      }) => {
+        if (!o.jitp && (o.templateName || o.roleArn))
+          throw new CertsToolError('--template-name and --role-arn configure JITP', 'add --jitp');
+        const [{ IoTClient }, { registerCa }] = await Promise.all([
+          import('@aws-sdk/client-iot'),
+          import('./aws/register-ca.js'),
+        ]);
+        const iot = new IoTClient(iotClientConfig(o));
+        try {
+          const r = await registerCa({
+            iot,
+            dir: o.dir,
+            ...(o.jitp && {
+              jitp: {
+                ...(o.templateName !== undefined && { templateName: o.templateName }),
+                ...(o.roleArn !== undefined && { roleArn: o.roleArn }),
+              },
+            }),
+            dryRun: o.dryRun === true,
+            log: (line) => console.log(line),
+          });
+          if (!o.dryRun) print({ ca: r.caCertificateId, outcome: r.outcome, jitp: o.jitp ? 'on' : 'off' });
+        } finally {
+          iot.destroy();
+        }
+      },
+    );
+
   return program;
+}
+
+/**
+ * The IoT client for --region / --endpoint. An endpoint on this machine is the local IoT Core, which
+ * checks no signature: it gets placeholder credentials so no AWS profile is needed to reach it.
+ */
+function iotClientConfig(o: { region?: string; endpoint?: string; dryRun?: boolean }) {
+  let local = false;
+  if (o.endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(o.endpoint);
+    } catch {
+      throw new CertsToolError(`--endpoint ${o.endpoint} is not a URL`, 'pass e.g. http://127.0.0.1:8443');
+    }
+    local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  }
+  const region = o.region ?? process.env['AWS_REGION'] ?? (local ? 'local' : undefined);
+  if (!region && !o.dryRun) throw new CertsToolError('no AWS region', 'pass --region or set AWS_REGION');
+  return {
+    ...(region && { region }),
+    ...(o.endpoint !== undefined && { endpoint: o.endpoint }),
+    ...(local && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
 }
 
 /** Entry of the `certs-tool` bin. Every failure is one line on stderr and exit code 2. */
