@@ -7,13 +7,13 @@ import { readNotifierConfig } from './config.js';
 import { createNotifierHandler, createSweepHandler } from './handler.js';
 import { CONSUMER, type NotifierDeps } from './types.js';
 
-const { logger, metrics } = powertools(CONSUMER);
+const { logger, metrics, traced } = powertools(CONSUMER);
 const deps: NotifierDeps = {
   ...readNotifierConfig(process.env),
-  doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  doc: DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   }),
-  sns: new SNSClient({}),
+  sns: traced(new SNSClient({})),
   clock: systemClock,
   metrics,
   log: logger,

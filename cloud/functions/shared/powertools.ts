@@ -1,9 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DEFAULTS, ENV } from '../../data/tables.js';
 import type { MetricsSink } from './types.js';
 
-/** Powertools Logger and EMF Metrics for one function (no per-tower dimensions: they would multiply the metric bill). */
+/**
+ * Powertools Logger, EMF Metrics and Tracer for one function. The Tracer turns each AWS SDK call into
+ * an X-Ray subsegment under the invocation's segment (the functions run with active tracing); outside
+ * Lambda it is off and hands clients back untouched. No per-tower metric dimensions: they would
+ * multiply the metric bill.
+ */
 export function powertools(serviceName: string, env: Record<string, string | undefined> = process.env) {
   const logger = new Logger({ serviceName: env[ENV.serviceName] ?? serviceName });
   const metrics = new Metrics({
@@ -22,5 +28,8 @@ export function powertools(serviceName: string, env: Record<string, string | und
     },
     flush: () => metrics.publishStoredMetrics(),
   };
-  return { logger, metrics: sink };
+  const tracer = new Tracer({ serviceName: env[ENV.serviceName] ?? serviceName });
+  /** The client, its calls traced as subsegments. */
+  const traced = <C>(client: C): C => tracer.captureAWSv3Client(client);
+  return { logger, metrics: sink, tracer, traced };
 }

@@ -7,7 +7,7 @@ import { readWriterConfig } from './config.js';
 import { createWriterHandler } from './handler.js';
 import { CONSUMER } from './types.js';
 
-const { logger, metrics } = powertools(CONSUMER);
+const { logger, metrics, traced } = powertools(CONSUMER);
 
 /** Kinesis → DynamoDB: one item per telemetry batch, latest values per tower, poison quarantined. */
 const config = readWriterConfig(process.env);
@@ -15,8 +15,8 @@ const config = readWriterConfig(process.env);
 export const handler = createWriterHandler({
   ...config,
   // The stored acknowledgements go back to the towers through the IoT data plane.
-  iot: new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}),
-  doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  iot: traced(new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {})),
+  doc: DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   }),
   clock: systemClock,

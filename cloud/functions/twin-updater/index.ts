@@ -7,14 +7,14 @@ import { readTwinConfig } from './config.js';
 import { createTwinHandler } from './handler.js';
 import { CONSUMER } from './types.js';
 
-const { logger, metrics } = powertools(CONSUMER);
+const { logger, metrics, traced } = powertools(CONSUMER);
 const config = readTwinConfig(process.env);
 
 /** Kinesis → the named shadow `twin` of each tower, coalesced and rate-limited. */
 export const handler = createTwinHandler({
   ...config,
-  iot: new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}),
-  doc: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  iot: traced(new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {})),
+  doc: DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   }),
   clock: systemClock,

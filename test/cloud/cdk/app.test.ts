@@ -39,7 +39,8 @@ describe('cloud/bin/app.ts', () => {
     // The consumers of cloud/data/tables.ts and the archive's Firehose processor.
     expect(fns).toHaveLength(Object.keys(FUNCTIONS).length + 1);
     expect(existsSync(join(r.outdir, 'policy-validation-report.json'))).toBe(false);
-  });
+    // Bundling five handlers with esbuild takes 20-30 s on 2 busy cores.
+  }, 120_000);
 
   it('exits 2 with one line naming a bad context key', () => {
     const r = synth({ shardCount: 'two', skipEdgeBuild: 'true' });
