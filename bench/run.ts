@@ -6,7 +6,7 @@ import type { Benchmark, BenchResult } from './lib/types.js';
 // Benchmarks print tables; the SDK's multi-line Node 22 notice would land in the middle of them.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const ORDER = ['encode', 'edge', 'buffer', 'broker', 'consumers', 'bundles', 'archive', 'e2e'];
+const ORDER = ['encode', 'edge', 'buffer', 'broker', 'consumers', 'bundles', 'archive', 'certs', 'e2e'];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

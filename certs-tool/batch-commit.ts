@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Unrecorded } from './batch-plan.js';
 import { CertsToolError, FileError } from './errors.js';
@@ -27,14 +28,23 @@ const STAGING_SUFFIX = '.batch.tmp';
 /** Staging lives milliseconds to seconds (plus at most the 15 s lock wait); older is left by a dead run. */
 const STALE_STAGING_MS = 10 * 60 * 1000;
 
-/** Writes a tower's files into a staging directory; outside the registry lock, so other runs wait less. */
-export function stageTower(layout: CertsLayout, made: MadeIdentity, caPem: string): StagedTower {
+/**
+ * Writes a tower's files into a staging directory, outside the registry lock so other runs wait
+ * less; asynchronously, so the writes overlap the signing of the next towers.
+ */
+export async function stageTower(
+  layout: CertsLayout,
+  made: MadeIdentity,
+  caPem: string,
+): Promise<StagedTower> {
   const staging = join(layout.devicesDir, `.${made.towerId}.${randomUUID().slice(0, 8)}${STAGING_SUFFIX}`);
   try {
-    mkdirSync(staging, { recursive: true });
-    writeFileSync(join(staging, 'key.pem'), made.keyPem, { mode: KEY_FILE_MODE, flag: 'wx' });
-    writeFileSync(join(staging, 'ca.pem'), caPem, { mode: PUBLIC_FILE_MODE, flag: 'wx' });
-    writeFileSync(join(staging, 'cert.pem'), made.certPem, { mode: PUBLIC_FILE_MODE, flag: 'wx' });
+    await mkdir(staging);
+    await Promise.all([
+      writeFile(join(staging, 'key.pem'), made.keyPem, { mode: KEY_FILE_MODE, flag: 'wx' }),
+      writeFile(join(staging, 'ca.pem'), caPem, { mode: PUBLIC_FILE_MODE, flag: 'wx' }),
+      writeFile(join(staging, 'cert.pem'), made.certPem, { mode: PUBLIC_FILE_MODE, flag: 'wx' }),
+    ]);
   } catch (e) {
     discard([staging]);
     throw new FileError(

@@ -13,7 +13,7 @@ import { planBatch } from './batch-plan.js';
 import { type LoadedCa, loadCa } from './ca.js';
 import { certsLayout } from './layout.js';
 import { signLeaf, validDays } from './leaf.js';
-import { certificateId, exportPrivateKeyPem, generateKeyPair, x509 } from './pki.js';
+import { certificateIdOf, exportPrivateKeyPem, generateKeyPair, x509 } from './pki.js';
 import { mapConcurrent } from './pool.js';
 import type { Progress } from './progress.js';
 import { Registry } from './registry.js';
@@ -59,7 +59,7 @@ async function makeIdentity(ca: LoadedCa, towerId: string, days: number, now: Da
     }),
   ]);
   const certPem = `${cert.toString('pem')}\n`;
-  return { towerId, keyPem, cert, certPem, certificateId: certificateId(new Uint8Array(cert.rawData)) };
+  return { towerId, keyPem, cert, certPem, certificateId: certificateIdOf(cert) };
 }
 
 /**
@@ -91,14 +91,17 @@ export async function issueDeviceCertificates(
   const progress = opts.progress?.(plan.issue.length);
   for (let at = 0; at < plan.issue.length; at += chunkSize) {
     const chunk = plan.issue.slice(at, at + chunkSize);
-    const made = await mapConcurrent(chunk, concurrency, (towerId) => makeIdentity(ca, towerId, days, now));
-    const staged: StagedTower[] = [];
+    const staged: StagedTower[] = []; // as they finish, to clean up after a failure
     let committed: ReturnType<typeof commitChunk>;
     try {
-      for (const m of made) staged.push(stageTower(layout, m, ca.pem));
-      committed = Registry.update(layout.root, (registry) => commitChunk(registry, layout, staged, now));
+      const inOrder = await mapConcurrent(chunk, concurrency, async (towerId) => {
+        const s = await stageTower(layout, await makeIdentity(ca, towerId, days, now), ca.pem);
+        staged.push(s);
+        return s;
+      });
+      committed = Registry.update(layout.root, (registry) => commitChunk(registry, layout, inOrder, now));
     } catch (e) {
-      discard(staged.map((s) => s.staging)); // whatever was not put in place (rmSync of a moved one is a no-op)
+      discard(staged.map((s) => s.staging)); // what was not put in place (a moved one is already gone)
       throw e;
     }
     result.skipped.push(...committed.skipped);

@@ -63,7 +63,11 @@ export function parseCertificate(input: string | Uint8Array, source = 'input'): 
 
 /** The id AWS IoT gives a certificate: hex SHA-256 of its DER encoding. */
 export function certificateId(pemOrDer: string | Uint8Array): string {
-  const cert = parseCertificate(pemOrDer);
+  return certificateIdOf(parseCertificate(pemOrDer));
+}
+
+/** `certificateId` of a certificate already parsed (a batch would otherwise parse each one twice). */
+export function certificateIdOf(cert: x509.X509Certificate): string {
   return createHash('sha256').update(new Uint8Array(cert.rawData)).digest('hex');
 }
 

@@ -1,6 +1,7 @@
 /**
- * `fn` over `items` with at most `limit` calls in flight, results in input order. Enough for
- * certs-tool's batches: the first rejection rejects the whole map (the batch stops at that chunk).
+ * `fn` over `items` with at most `limit` calls in flight, results in input order. After the first
+ * failure no new call starts, and the rejection comes once the calls in flight have settled: a
+ * caller cleaning up after a failed batch knows nothing is still writing.
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
@@ -9,12 +10,18 @@ export async function mapConcurrent<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const lane = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      results[i] = await fn(items[i]!, i);
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failure) throw failure.error;
   return results;
 }

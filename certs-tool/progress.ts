@@ -83,7 +83,11 @@ export function createProgress(total: number, opts: ProgressOptions = {}): Progr
     };
   }
   let step = 0;
-  const line = () => stream.write(`${label}: ${progressFigures(done, total, now() - started, unit)}\n`);
+  let printed = 0;
+  const line = () => {
+    printed = done;
+    stream.write(`${label}: ${progressFigures(done, total, now() - started, unit)}\n`);
+  };
   return {
     tick(n = 1) {
       done = Math.min(total, done + n);
@@ -94,8 +98,8 @@ export function createProgress(total: number, opts: ProgressOptions = {}): Progr
       }
     },
     end() {
-      // The last 10% step already printed done === total; only an interrupted count needs a final line.
-      if (done < total) line();
+      // Only a count stopped between steps needs a final line; the 100% step printed itself.
+      if (done !== printed) line();
     },
   };
 }
