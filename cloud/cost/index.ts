@@ -27,6 +27,7 @@ export {
   type StreamTraffic,
   storedAcksPerTowerPerMonth,
   streamTraffic,
+  tracesRecorded,
 } from './model.js';
 export {
   PRICE_REGION,

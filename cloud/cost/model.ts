@@ -70,6 +70,11 @@ export const ASSUMPTIONS = {
    */
   alarms: 29,
   dashboards: 1,
+  /**
+   * X-Ray's default sampling rule, which Lambda active tracing follows: the first request each second,
+   * then 5% of the rest (the free 100,000 traces a month are left out, like every free tier here).
+   */
+  xraySampling: { reservoirPerSecond: 1, fixedRate: 0.05 },
   kmsKeys: 1,
   /** The public tutorials: one JSON message per reading (device_id, timestamp, values, firmware). */
   tutorial: {
@@ -279,6 +284,7 @@ function towerwatchDesign(
   bill.add('lambdaRequest', sweeps, MILLION);
   bill.add('lambdaArmGbSecond', sweeps * (a.alertSweep.durationMs / 1000) * (a.alertSweep.memoryMb / 1024));
   invocations += sweeps;
+  bill.add('xrayTraceRecorded', tracesRecorded(invocations, secondsPerMonth, a.xraySampling), MILLION);
 
   const telemetryItemKb = Math.ceil((batchBytes + a.dynamoItemOverheadBytes) / KB);
   const wru =
@@ -414,4 +420,14 @@ function lambdaItems(
 function snsItems(bill: Bill, alertsPerMonth: number, fleet: FleetProfile): void {
   bill.add('snsPublish', alertsPerMonth, MILLION);
   bill.add('snsEmail', alertsPerMonth * fleet.alertEmailSubscribers, 100_000);
+}
+
+/** Traces X-Ray records of `invocations` spread evenly over the month, under a reservoir + rate rule. */
+export function tracesRecorded(
+  invocations: number,
+  secondsPerMonth: number,
+  rule: { reservoirPerSecond: number; fixedRate: number },
+): number {
+  const reservoir = Math.min(invocations, rule.reservoirPerSecond * secondsPerMonth);
+  return reservoir + (invocations - reservoir) * rule.fixedRate;
 }

@@ -79,6 +79,7 @@ export const PRICES = {
   dynamoPitrGbMonth: { service: 'DynamoDB', what: 'point-in-time recovery', usd: 0.2, per: 'GB-month' },
   snsPublish: { service: 'SNS', what: 'publishes (per 64 KB)', usd: 0.5, per: '1M publishes' },
   snsEmail: { service: 'SNS', what: 'e-mail deliveries', usd: 2.0, per: '100K e-mails' },
+  xrayTraceRecorded: { service: 'X-Ray', what: 'traces recorded', usd: 5.0, per: '1M traces' },
   cloudwatchAlarm: { service: 'CloudWatch', what: 'standard-resolution alarm', usd: 0.1, per: 'alarm-month' },
   cloudwatchDashboard: { service: 'CloudWatch', what: 'dashboard', usd: 3.0, per: 'dashboard-month' },
   kmsKey: { service: 'KMS', what: 'customer managed key', usd: 1.0, per: 'key-month' },

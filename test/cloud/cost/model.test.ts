@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ASSUMPTIONS,
+  tracesRecorded,
   estimateMonthlyCost,
   iotMessagingUsd,
   main,
@@ -22,6 +23,14 @@ const SECONDS = 730 * 3600; // 2,628,000 s in AWS's 730-hour month
 const ACK_INTERVALS = (SECONDS * 1000) / STORED_ACK.minIntervalMs;
 /** Each acknowledgement is the writer's data-plane publish and its delivery to the tower (≤ 5 KB each). */
 const MESSAGES_PER_ACK = 2;
+
+describe('tracesRecorded (X-Ray default sampling)', () => {
+  it('traces every invocation under the reservoir, then 5% of the rest', () => {
+    const rule = ASSUMPTIONS.xraySampling;
+    expect(tracesRecorded(500, 1000, rule)).toBe(500);
+    expect(tracesRecorded(21_000, 1000, rule)).toBeCloseTo(1000 + 20_000 * 0.05, 9);
+  });
+});
 
 describe('iotMessagingUsd', () => {
   it('applies the volume tiers', () => {
@@ -78,8 +87,12 @@ describe('10 towers × 8 sensors every 60 s, on-demand, 1 alert/tower/day, 30 da
     expect(s.SNS).toBeCloseTo(alerts * (0.5 / M) + alerts * (2.0 / 100_000), 12);
     expect(s.CloudWatch).toBeCloseTo(ASSUMPTIONS.alarms * 0.1 + 3.0, 9);
     expect(s.KMS).toBeCloseTo(1.0, 9);
+    // The 1/s reservoir traces one invocation in each second of the 730 h month, then 5% of the rest.
+    const invocations = 3 * messages + 43_800;
+    const traces = 730 * 3600 + (invocations - 730 * 3600) * 0.05;
+    expect(s['X-Ray']).toBeCloseTo(traces * (5.0 / M), 9);
     expect(c.towerwatch.monthlyUsd).toBeCloseTo(
-      iot + s.Kinesis! + lambda + s.DynamoDB! + s.SNS! + ASSUMPTIONS.alarms * 0.1 + 3 + 1,
+      iot + s.Kinesis! + lambda + s.DynamoDB! + s.SNS! + s['X-Ray']! + ASSUMPTIONS.alarms * 0.1 + 3 + 1,
       9,
     );
   });
