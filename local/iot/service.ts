@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { recordCertificateUse } from '../../certs-tool/index.js';
 import { systemClock } from '../../edge/src/ports.js';
 import {
+  FLEET,
+  JITP,
+  jitpTemplateBody,
   ruleActions,
   TOPIC_RULES,
   type TopicRuleDefinition,
@@ -11,7 +14,8 @@ import {
 import { loadTlsMaterial, MqttBroker, RegistryView } from './broker/index.js';
 import { DataPlaneServer } from './dataplane/index.js';
 import { LocalIotError } from './errors.js';
-import { compilePolicy } from './policy/index.js';
+import { type CompiledPolicy, compilePolicy } from './policy/index.js';
+import { ControlPlane, JustInTimeRegistrar, ProvisioningStore } from './provisioning/index.js';
 import { type LocalTopicRule, type RuleErrorPayload, RulesEngine } from './rules/index.js';
 import { FileShadowStore, ShadowService } from './shadow/index.js';
 import {
@@ -107,10 +111,30 @@ export class LocalIot extends EventEmitter<LocalIotEvents> {
         },
       },
     );
+    // What the CDK app deploys before any tower exists: the JITP template, the policy and group it names.
+    const templates = new Map([[JITP.templateName, jitpTemplateBody()]]);
+    const store = new ProvisioningStore(options.certsDir);
+    const registrar = new JustInTimeRegistrar({
+      certsDir: options.certsDir,
+      store,
+      templates,
+      known: { policies: new Set([FLEET.towerPolicyName]), thingGroups: new Set([FLEET.thingGroupName]) },
+      clock,
+    });
+    const towerPolicy = compilePolicy(towerPolicyDocument(scope));
+    // No policy attached: IoT denies everything.
+    const noPolicy = compilePolicy({ Version: '2012-10-17', Statement: [] });
+    const policyFor = (certificateId: string): CompiledPolicy => {
+      const attached = registrar.attachedPolicies(certificateId);
+      return !attached || attached.includes(FLEET.towerPolicyName) ? towerPolicy : noPolicy;
+    };
     this.broker = new MqttBroker({
       tls: loadTlsMaterial(options.certsDir),
       registry: new RegistryView(options.certsDir),
-      policy: compilePolicy(towerPolicyDocument(scope)),
+      policy: towerPolicy,
+      policyFor,
+      registerUnknown: (der) => registrar.registerUnknown(der),
+      trustedCas: () => loadTlsMaterial(options.certsDir).ca,
       scope,
       shadows,
       rules,
@@ -122,8 +146,17 @@ export class LocalIot extends EventEmitter<LocalIotEvents> {
         recordCertificateUse(options.certsDir, certificateId, new Date(clock.now()));
       },
     });
+    const control = new ControlPlane({
+      certsDir: options.certsDir,
+      store,
+      templates,
+      scope,
+      clock,
+      onCaChange: () => this.broker.refreshTrust(),
+    });
     this.dataPlane = new DataPlaneServer({
       shadows,
+      control: (req) => control.handle(req),
       publish: (topic, payload, qos, retain) => this.broker.publish(topic, payload, qos, retain),
     });
   }

@@ -5,6 +5,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import { IOT, type PolicyScope } from '../../../protocol/index.js';
 import type { Clock } from '../../../edge/src/ports.js';
 import { BoundPolicy, type CompiledPolicy, type IotAction, resourceArn } from '../policy/index.js';
+import type { RegistrationOutcome } from '../provisioning/index.js';
 import type { RulesEngine } from '../rules/index.js';
 import { parseShadowRequestTopic, type ShadowService } from '../shadow/index.js';
 import type { DisconnectReason, LocalIotEvents, LocalIotStats } from '../types.js';
@@ -30,6 +31,15 @@ export interface BrokerDeps {
   stats: LocalIotStats;
   /** Called when a rotated-in certificate is first used, so its predecessor can be retired. */
   onSuccessorInUse?(certificateId: string): void;
+  /**
+   * Hook, in aedes style, for a certificate the registry does not list: IoT's just-in-time
+   * registration. When it registers the certificate the connection is dropped and the device retries.
+   */
+  registerUnknown?(der: Buffer): RegistrationOutcome;
+  /** The policy a certificate's sessions evaluate (what is attached to it); default `policy`. */
+  policyFor?(certificateId: string): CompiledPolicy;
+  /** The CA certificates to trust now; read again by `refreshTrust()` and on registry changes. */
+  trustedCas?(): string[];
 }
 
 interface Session {
@@ -116,7 +126,10 @@ export class MqttBroker {
     await listen(server, port, host);
     this.aedes = aedes;
     this.server = server;
-    this.deps.registry.watch(() => this.dropInvalidSessions());
+    this.deps.registry.watch(() => {
+      this.refreshTrust();
+      this.dropInvalidSessions();
+    });
     const address = server.address();
     if (typeof address !== 'object' || !address) throw new Error('MQTT server has no address');
     return address.port;
@@ -136,6 +149,22 @@ export class MqttBroker {
       aedes && new Promise<void>((resolve) => aedes.close(() => resolve())),
     ]);
     await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * Trusts the CAs `trustedCas` lists from the next handshake on (a CA registered or deactivated while
+   * running); open connections keep the context they were made with.
+   */
+  refreshTrust(): void {
+    if (!this.server || !this.deps.trustedCas) return;
+    let ca: string[];
+    try {
+      ca = this.deps.trustedCas();
+    } catch {
+      return; // a half-written registry: keep the CAs trusted so far
+    }
+    const { cert, key } = this.deps.tls;
+    this.server.setSecureContext({ ca, cert, key, minVersion: 'TLSv1.2' });
   }
 
   /** Publishes on behalf of the service (data plane, shadow replies, republish): rules see it too. */
@@ -181,6 +210,16 @@ export class MqttBroker {
     if (!peer?.raw) return refuse('no client certificate presented');
     const certificateId = certificateIdOf(peer.raw);
     const entry = this.deps.registry.find(certificateId);
+    if (!entry && this.deps.registerUnknown) {
+      const outcome = this.deps.registerUnknown(peer.raw);
+      if (outcome.kind === 'registered') {
+        // IoT closes the connection that triggered the registration, without a CONNACK.
+        (client.conn as TLSSocket).destroy();
+        const detail = outcome.reason ? `: ${outcome.reason}` : '';
+        return refuse(`certificate registered just in time, now ${outcome.status}${detail}; reconnect`);
+      }
+      return refuse(outcome.reason);
+    }
     const problem = certificateProblem(entry, this.deps.clock.now());
     if (problem || !entry?.towerId) return refuse(problem ?? 'certificate is attached to no thing');
 
@@ -192,7 +231,7 @@ export class MqttBroker {
       clientId: client.id,
       certificateId,
       thingName: entry.towerId,
-      policy: new BoundPolicy(this.deps.policy, {
+      policy: new BoundPolicy(this.deps.policyFor?.(certificateId) ?? this.deps.policy, {
         clientId: client.id,
         isAttached: attached,
         ...(attached && { thingName: entry.towerId }),

@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { IOT, validateTopicName } from '../../../protocol/index.js';
 import { listen } from '../../listen.js';
+import {
+  ControlPlaneError,
+  type ControlPlaneReply,
+  type ControlPlaneRequest,
+} from '../provisioning/index.js';
 import type { ShadowKey, ShadowReply, ShadowService } from '../shadow/index.js';
 
 /** What the data plane needs from the broker: a way to put messages on the bus. */
 export interface DataPlaneDeps {
   shadows: ShadowService;
   publish(topic: string, payload: Buffer, qos: 0 | 1, retain: boolean): Promise<void>;
+  /** The control-plane routes served on the same port; undefined means "not one of mine". */
+  control?(req: ControlPlaneRequest): Promise<ControlPlaneReply | undefined>;
 }
 
 const ERROR_TYPES = {
@@ -29,6 +36,8 @@ class HttpError extends Error {
   }
 }
 
+/** A CA, its proof and a template body fit well within this. */
+const CONTROL_PLANE_MAX_BODY_BYTES = 64 * 1024;
 const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 const SHADOW_NAME = /^[a-zA-Z0-9:_-]{1,64}$/;
 
@@ -49,11 +58,15 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, e: HttpError): void {
+function sendError(
+  res: ServerResponse,
+  e: { status: number; message: string },
+  type: string = ERROR_TYPES[e.status as ErrorStatus],
+): void {
   const text = JSON.stringify({ message: e.message, traceId: randomUUID() });
   res.writeHead(e.status, {
     'content-type': 'application/json',
-    'x-amzn-ErrorType': ERROR_TYPES[e.status],
+    'x-amzn-ErrorType': type,
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
@@ -79,6 +92,7 @@ export class DataPlaneServer {
   async start(host: string, port: number): Promise<number> {
     const server = createServer((req, res) => {
       this.route(req, res).catch((e: unknown) => {
+        if (e instanceof ControlPlaneError) return sendError(res, e, e.type);
         sendError(res, e instanceof HttpError ? e : new HttpError(500, (e as Error).message));
       });
     });
@@ -115,6 +129,12 @@ export class DataPlaneServer {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST to publish');
       return this.publish(req, res, decode(parts.slice(1).join('/'), 'topic'), url.searchParams);
     }
+    const reply = await this.deps.control?.({
+      method: req.method ?? 'GET',
+      url,
+      body: () => readBody(req, CONTROL_PLANE_MAX_BODY_BYTES),
+    });
+    if (reply) return send(res, reply.status, reply.body);
     throw new HttpError(404, `no such data-plane route: ${req.method} ${url.pathname}`);
   }
 
