@@ -125,7 +125,12 @@ export class LocalIot extends EventEmitter<LocalIotEvents> {
     // No policy attached: IoT denies everything.
     const noPolicy = compilePolicy({ Version: '2012-10-17', Statement: [] });
     const policyFor = (certificateId: string): CompiledPolicy => {
-      const attached = registrar.attachedPolicies(certificateId);
+      let attached: readonly string[] | undefined;
+      try {
+        attached = registrar.attachedPolicies(certificateId);
+      } catch {
+        return noPolicy; // an unreadable attachment list grants nothing
+      }
       return !attached || attached.includes(FLEET.towerPolicyName) ? towerPolicy : noPolicy;
     };
     this.broker = new MqttBroker({

@@ -211,7 +211,12 @@ export class MqttBroker {
     const certificateId = certificateIdOf(peer.raw);
     const entry = this.deps.registry.find(certificateId);
     if (!entry && this.deps.registerUnknown) {
-      const outcome = this.deps.registerUnknown(peer.raw);
+      let outcome: RegistrationOutcome;
+      try {
+        outcome = this.deps.registerUnknown(peer.raw);
+      } catch (e) {
+        return refuse(`just-in-time registration failed: ${(e as Error).message}`);
+      }
       if (outcome.kind === 'registered') {
         // IoT closes the connection that triggered the registration, without a CONNACK.
         (client.conn as TLSSocket).destroy();

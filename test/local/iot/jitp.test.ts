@@ -3,6 +3,7 @@ import {
   DescribeCACertificateCommand,
   DescribeCertificateCommand,
   DescribeThingCommand,
+  GetRegistrationCodeCommand,
   IoTClient,
   ListAttachedPoliciesCommand,
   ListThingsInThingGroupCommand,
@@ -18,7 +19,8 @@ import {
   registerCa,
 } from '../../../certs-tool/index.js';
 import { readFileSync } from 'node:fs';
-import { deviceTopic, FLEET } from '../../../protocol/index.js';
+import { signVerificationCertificate } from '../../../certs-tool/leaf.js';
+import { deviceTopic, FLEET, jitpTemplateBody } from '../../../protocol/index.js';
 import type { DeniedEvent } from '../../../local/iot/index.js';
 import {
   connectRefused,
@@ -128,6 +130,40 @@ describe('local IoT Core: just-in-time provisioning', { timeout: 60_000 }, () =>
     await connectRefused(h, 'tower-s1', { identityDir: join(stranger, 'devices', 'tower-s1') });
     expect(denied.at(-1)?.action).toBe('tls');
     expect(Registry.load(h.certsDir).find(idOf(stranger, 'tower-s1'))).toBeUndefined();
+  });
+
+  it('leaves the certificate PENDING_ACTIVATION when the template fails, and refuses it from then on', async () => {
+    const dir = await otherFleet('tower-f1');
+    try {
+      const { registrationCode } = await iot.send(new GetRegistrationCodeCommand({}));
+      await iot.send(
+        new RegisterCACertificateCommand({
+          caCertificate: readFileSync(certsLayout(dir).caCertPath, 'utf8'),
+          verificationCertificate: await signVerificationCertificate(dir, registrationCode!),
+          setAsActive: true,
+          allowAutoRegistration: true,
+          registrationConfig: {
+            templateBody: jitpTemplateBody({ thingGroupName: 'no-such-group' }),
+            roleArn: 'arn:aws:iam::000000000000:role/jitp',
+          },
+        }),
+      );
+      const identityDir = join(dir, 'devices', 'tower-f1');
+      await connectRefused(h, 'tower-f1', { identityDir });
+      expect(denied.at(-1)?.reason).toBe(
+        'certificate registered just in time, now PENDING_ACTIVATION: thing group no-such-group does not exist; reconnect',
+      );
+      const cert = await iot.send(new DescribeCertificateCommand({ certificateId: idOf(dir, 'tower-f1') }));
+      expect(cert.certificateDescription?.status).toBe('PENDING_ACTIVATION');
+      await expect(iot.send(new DescribeThingCommand({ thingName: 'tower-f1' }))).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
+      const err = await connectRefused(h, 'tower-f1', { identityDir });
+      expect(err.message).toMatch(/Not authorized/);
+      expect(denied.at(-1)?.reason).toBe('certificate is PENDING_ACTIVATION');
+    } finally {
+      removeDirs(dir);
+    }
   });
 
   it('answers the control plane as IoT does: a second registration conflicts, a bad proof is invalid', async () => {
