@@ -62,7 +62,7 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
     const work = async (): Promise<ArchivedFile[]> => {
       const now = clock.now();
       for (const p of staging.list()) {
-        if (due(p.since, p.bytes)) sealed.push({ keys: p.keys, file: staging.seal(p.keys) });
+        if (due(p.since, p.bytes)) sealed.push({ keys: p.keys, file: await staging.seal(p.keys) });
       }
       const todo = sealed;
       sealed = [];
@@ -98,11 +98,15 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
     const results = processArchiveRecords(records, { metrics, log: quietLog });
     const now = clock.now();
     const failed: string[] = [];
+    // One append (one fsync) per partition per batch, not per record.
+    const staged = new Map<string, { keys: { table: ArchiveTable; dt: string }; texts: string[] }>();
     results.forEach((result, i) => {
       if (result.result === 'Ok') {
         const keys = result.metadata!.partitionKeys as { table: ArchiveTable; dt: string };
-        const text = Buffer.from(result.data!, 'base64').toString('utf8');
-        staging.append(keys, text, text.split('\n').length - 1, now);
+        const id = `${keys.table}__${keys.dt}`;
+        const entry = staged.get(id) ?? { keys, texts: [] };
+        entry.texts.push(Buffer.from(result.data!, 'base64').toString('utf8'));
+        staged.set(id, entry);
       } else if (result.result === 'Dropped') {
         stats.recordsSkipped++;
       } else {
@@ -110,6 +114,13 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
         failed.push(JSON.stringify(errorRecord(records[i]!.data, arrived, now)));
       }
     });
+    // Awaited: the stream position moves past these records only once their rows are on disk.
+    await Promise.all(
+      [...staged.values()].map(({ keys, texts }) => {
+        const text = texts.join('');
+        return staging.append(keys, text, text.split('\n').length - 1, now);
+      }),
+    );
     if (failed.length > 0) {
       const dir = join(options.dir, 'errors', 'processing-failed', `dt=${archiveDay(now)}`);
       mkdirSync(dir, { recursive: true });

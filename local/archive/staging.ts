@@ -1,16 +1,5 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchivePartitionKeys, ArchiveTable } from '../../protocol/index.js';
 
@@ -34,6 +23,7 @@ const SEALED = /^(?<table>[a-z_]+)__(?<dt>\d{4}-\d{2}-\d{2})\.(?<n>\d+)\.sealed\
 export class Staging {
   private readonly partitions = new Map<string, StagedPartition>();
   private sealCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -43,19 +33,33 @@ export class Staging {
     return join(this.dir, `${keys.table}__${keys.dt}.jsonl`);
   }
 
-  append(keys: StagedPartition['keys'], text: string, rows: number, now: number): void {
-    const fd = openSync(this.file(keys), 'a');
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    const id = `${keys.table}__${keys.dt}`;
-    const p = this.partitions.get(id) ?? { keys, bytes: 0, rows: 0, since: now };
-    p.bytes += Buffer.byteLength(text);
-    p.rows += rows;
-    this.partitions.set(id, p);
+  /**
+   * Appends and fsyncs on the thread pool, not the event loop: the archiver shares its loop with
+   * the broker, and a synchronous fsync per record held every alert behind the disk. Appends and
+   * seals run one at a time in call order, so a seal never moves a file an append is still writing
+   * and a partition's figures always describe the file it names.
+   */
+  append(keys: StagedPartition['keys'], text: string, rows: number, now: number): Promise<void> {
+    return this.inOrder(async () => {
+      const file = await open(this.file(keys), 'a');
+      try {
+        await file.write(text);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      const id = `${keys.table}__${keys.dt}`;
+      const p = this.partitions.get(id) ?? { keys, bytes: 0, rows: 0, since: now };
+      p.bytes += Buffer.byteLength(text);
+      p.rows += rows;
+      this.partitions.set(id, p);
+    });
+  }
+
+  private inOrder<T>(work: () => Promise<T> | T): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => {});
+    return next;
   }
 
   list(): StagedPartition[] {
@@ -66,8 +70,12 @@ export class Staging {
     return this.list().reduce((n, p) => n + p.rows, 0);
   }
 
-  /** Moves a partition's file aside (new rows start a new file) and forgets its buffer. */
-  seal(keys: ArchivePartitionKeys): string {
+  /** Moves a partition's file aside (new rows start a new file) and forgets its buffer, after the appends before it. */
+  seal(keys: ArchivePartitionKeys): Promise<string> {
+    return this.inOrder(() => this.sealNow(keys));
+  }
+
+  private sealNow(keys: ArchivePartitionKeys): string {
     const sealed = join(
       this.dir,
       `${keys.table}__${keys.dt}.${Date.now()}${String(this.sealCount++).padStart(4, '0')}.sealed.jsonl`,
@@ -92,7 +100,7 @@ export class Staging {
         rmSync(join(this.dir, name), { force: true });
         continue;
       }
-      if (STAGED.test(name)) out.push({ keys, file: this.seal(keys) });
+      if (STAGED.test(name)) out.push({ keys, file: this.sealNow(keys) });
       else out.push({ keys, file: join(this.dir, name) });
     }
     return out;

@@ -32,6 +32,18 @@ import {
 import { counterMetrics } from './metrics.js';
 import type { LocalAws } from './types.js';
 
+/** What the consumers need of a LocalAws: its clients, clock and state folder (a worker thread builds one from endpoints). */
+export type ConsumerAws = Pick<LocalAws, 'clients' | 'clock' | 'stateDir' | 'createResources'> & {
+  sns: Pick<LocalAws['sns'], 'topicArn'>;
+};
+
+/**
+ * Which invocations run here: `stream` the three event source mappings, `direct` the alert rule's
+ * asynchronous invoke of alert-notifier and its sweep, `all` both. The local stack runs the stream
+ * mappings in a worker thread and keeps `direct` on the broker's loop (see consumers-worker.ts).
+ */
+export type ConsumerPart = 'all' | 'stream' | 'direct';
+
 /** Each function's event source mapping as the CDK app deploys it. */
 const MAPPING_SETTINGS = {
   'telemetry-writer': FUNCTIONS.telemetryWriter.eventSource,
@@ -40,7 +52,11 @@ const MAPPING_SETTINGS = {
 } as const;
 
 export interface StartConsumersOptions {
-  aws: LocalAws;
+  aws: ConsumerAws;
+  /** Default `all`. */
+  part?: ConsumerPart;
+  /** Where a mapping's given-up batches go (default: `<stateDir>/failures/<function>/`, or in memory). */
+  failureDestination?: (functionName: string) => FailureDestination;
   streamName: string;
   /** Shards when the stream does not exist yet (an existing stream is used as it is). */
   shardCount?: number;
@@ -119,23 +135,27 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     log: logger('alert-notifier'),
   };
   const notifierHandler = createNotifierHandler(notifierDeps);
+  const part = options.part ?? 'all';
+  const streams = part !== 'direct';
+  const direct = part !== 'stream';
   const twinConfig = readTwinConfig(env);
   const iot =
     options.iot ??
-    (twinConfig.iotDataEndpoint
+    (streams && twinConfig.iotDataEndpoint
       ? new IoTDataPlaneClient(localClientConfig(twinConfig.iotDataEndpoint))
       : undefined);
-  const handlers: Record<string, Parameters<typeof startEventSourceMapping>[0]['handler']> = {
-    'telemetry-writer': createWriterHandler({
+  const handlers: Record<string, Parameters<typeof startEventSourceMapping>[0]['handler']> = {};
+  if (streams) {
+    handlers['telemetry-writer'] = createWriterHandler({
       ...readWriterConfig(env),
       ...base,
       ...(iot && { iot }),
       metrics: writerMetrics,
       log: logger('telemetry-writer'),
-    }),
-    'alert-notifier': notifierHandler,
-  };
-  if (iot) {
+    });
+    handlers['alert-notifier'] = notifierHandler;
+  }
+  if (streams && iot) {
     handlers['twin-updater'] = createTwinHandler({
       ...twinConfig,
       ...base,
@@ -154,10 +174,12 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
       const dir = join(aws.stateDir, 'esm');
       mkdirSync(dir, { recursive: true });
       checkpoints = fileCheckpoints(join(dir, `${functionName}.json`));
-      failures[functionName] = directoryDestination(join(aws.stateDir, 'failures', functionName));
-    } else {
-      failures[functionName] = memoryDestination();
     }
+    failures[functionName] =
+      options.failureDestination?.(functionName) ??
+      (aws.stateDir
+        ? directoryDestination(join(aws.stateDir, 'failures', functionName))
+        : memoryDestination());
     mappings.push(
       await startEventSourceMapping({
         kinesis: aws.clients.kinesis,
@@ -177,21 +199,23 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
   // The alert rule invokes alert-notifier directly too; the same handler takes both event shapes.
   const asyncFailures: Consumers['asyncFailures'] = {};
   const invokers: Partial<Record<RuleTargetFunction, AsyncInvoker>> = {};
-  const notifierFailures = aws.stateDir
-    ? directoryAsyncDestination(join(aws.stateDir, 'failures', 'alert-notifier', 'async'))
-    : memoryAsyncDestination();
-  asyncFailures['alert-notifier'] = notifierFailures;
-  invokers['alert-notifier'] = startAsyncInvoker({
-    functionName: 'alert-notifier',
-    handler: (event) => notifierHandler(event as Record<string, unknown>),
-    ...FUNCTIONS.alertNotifier.asyncInvoke,
-    onFailure: notifierFailures,
-    clock: aws.clock,
-    ...(options.asyncRetryDelayMs !== undefined && { retryDelayMs: options.asyncRetryDelayMs }),
-  });
+  if (direct) {
+    const notifierFailures = aws.stateDir
+      ? directoryAsyncDestination(join(aws.stateDir, 'failures', 'alert-notifier', 'async'))
+      : memoryAsyncDestination();
+    asyncFailures['alert-notifier'] = notifierFailures;
+    invokers['alert-notifier'] = startAsyncInvoker({
+      functionName: 'alert-notifier',
+      handler: (event) => notifierHandler(event as Record<string, unknown>),
+      ...FUNCTIONS.alertNotifier.asyncInvoke,
+      onFailure: notifierFailures,
+      clock: aws.clock,
+      ...(options.asyncRetryDelayMs !== undefined && { retryDelayMs: options.asyncRetryDelayMs }),
+    });
+  }
 
   const sweepHandler = createSweepHandler(notifierDeps);
-  const sweepEvery = options.sweepIntervalMs ?? 60_000;
+  const sweepEvery = direct ? (options.sweepIntervalMs ?? 60_000) : 0;
   const timer =
     sweepEvery > 0
       ? setInterval(() => {

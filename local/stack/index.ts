@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { setConfig } from '../../cloud/cli/config.js';
-import { type Consumers, startConsumers } from '../aws/consumers.js';
+import type { Consumers } from '../aws/consumers.js';
 import { localClientConfig } from '../aws/clients.js';
 import { startLocalAws } from '../aws/index.js';
+import { startSplitConsumers } from '../aws/split-consumers.js';
 import {
   type KinesisRecord,
   type KinesisSink,
@@ -94,11 +95,12 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
   });
 
   try {
-    consumers = await startConsumers({
+    consumers = await startSplitConsumers({
       aws,
       streamName: STREAM_NAME,
       iotDataEndpoint: iot.dataPlaneUrl,
       ...(options.consumerEnv && { env: options.consumerEnv }),
+      onError: (e) => log(`stream consumers stopped: ${e.message}`),
     });
   } catch (e) {
     await iot.stop();

@@ -1,0 +1,215 @@
+import { setPriority } from 'node:os';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { TABLE } from '../../cloud/data/tables.js';
+import { systemClock } from '../../cloud/functions/shared/types.js';
+import { startTypeScriptWorker } from '../worker.js';
+import { createLocalClients } from './clients.js';
+import { type ConsumerStats, type StartConsumersOptions, startConsumers } from './consumers.js';
+import type { FailureDestination, FailureRecord } from './esm/index.js';
+import { memoryDestination } from './esm/index.js';
+import { ensureStream, ensureTable } from './resources.js';
+
+/**
+ * The stream consumers' figures as the worker last reported them: pushed every `STATS_EVERY_MS`
+ * and with every reply, so `stats()` stays synchronous on the calling thread.
+ */
+export type StreamStats = Pick<ConsumerStats, 'mappings' | 'metrics'>;
+
+export interface StreamConsumersInWorkerOptions
+  extends Pick<
+    StartConsumersOptions,
+    'streamName' | 'shardCount' | 'tableName' | 'iotDataEndpoint' | 'env' | 'mapping' | 'logLevel'
+  > {
+  endpoints: { kinesis: string; dynamodb: string; sns: string };
+  /** Checkpoints and on-failure files (as `LocalAws.stateDir`); in memory when absent. */
+  stateDir?: string;
+  /**
+   * Nice value of the worker thread (Linux: per thread; elsewhere ignored). The stream consumers
+   * are throughput work; the alert path on the calling thread should win a contended core.
+   */
+  niceness?: number;
+  /** The worker failed (uncaught error or exit): the stream consumers are gone. */
+  onError?: (error: Error) => void;
+}
+
+export interface StreamConsumersInWorker {
+  stats(): StreamStats;
+  /** Given-up batches per function: the worker's files under `stateDir`, else forwarded here. */
+  failures: Record<string, FailureDestination>;
+  setMappingEnabled(functionName: string, enabled: boolean): Promise<void>;
+  /** Stops the mappings (each finishes or abandons its batch in hand) and ends the worker. */
+  stop(): Promise<void>;
+}
+
+type WorkerOptions = Omit<StreamConsumersInWorkerOptions, 'onError'>;
+type Request =
+  | { type: 'setEnabled'; id: number; functionName: string; enabled: boolean }
+  | { type: 'stop'; id: number };
+type Reply =
+  | { type: 'ready'; stats: StreamStats; functions: string[] }
+  | { type: 'stats'; stats: StreamStats }
+  | { type: 'failure'; functionName: string; record: FailureRecord }
+  | { type: 'reply'; id: number; stats: StreamStats; error?: string }
+  | { type: 'error'; message: string };
+
+const STATS_EVERY_MS = 50;
+
+/**
+ * telemetry-writer, twin-updater and alert-notifier's stream copy behind their event source
+ * mappings, in a worker thread: at 6,000 readings/s their SDK calls and decoding kept the broker's
+ * event loop busy for hundreds of milliseconds at a time, and the alert rule's direct invoke queued
+ * behind them. In AWS they are other machines; here they get their own loop (and a lower priority).
+ */
+export async function startStreamConsumersInWorker(
+  options: StreamConsumersInWorkerOptions,
+): Promise<StreamConsumersInWorker> {
+  const { onError, ...data } = options;
+  const worker = startTypeScriptWorker(import.meta.url, data satisfies WorkerOptions);
+  let latest: StreamStats = { mappings: {}, metrics: {} };
+  let failed: Error | undefined;
+  let stopping = false;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const forwarded: Record<string, ReturnType<typeof memoryDestination>> = {};
+
+  const fail = (error: Error) => {
+    if (failed) return;
+    failed = error;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+    onError?.(error);
+  };
+
+  const ready = new Promise<string[]>((resolve, reject) => {
+    worker.on('message', (reply: Reply) => {
+      if (reply.type === 'ready') {
+        latest = reply.stats;
+        resolve(reply.functions);
+      } else if (reply.type === 'stats') {
+        latest = reply.stats;
+      } else if (reply.type === 'failure') {
+        void forwarded[reply.functionName]?.send(reply.record);
+      } else if (reply.type === 'reply') {
+        latest = reply.stats;
+        const p = pending.get(reply.id);
+        pending.delete(reply.id);
+        if (reply.error) p?.reject(new Error(reply.error));
+        else p?.resolve();
+      } else {
+        const error = new Error(`stream consumers: ${reply.message}`);
+        reject(error);
+        fail(error);
+      }
+    });
+    worker.on('error', (e) => {
+      reject(e);
+      fail(e);
+    });
+    worker.on('exit', (code) => {
+      const error = new Error(`stream consumers worker exited with code ${code}`);
+      reject(error);
+      if (!stopping) fail(error);
+    });
+  });
+  const functions = await ready;
+  // The worker writes given-up batches to files itself when there is a state folder.
+  const failures: Record<string, FailureDestination> = {};
+  for (const fn of functions) {
+    forwarded[fn] = memoryDestination();
+    failures[fn] = forwarded[fn];
+  }
+
+  const request = (make: (id: number) => Request) =>
+    new Promise<void>((resolve, reject) => {
+      if (failed) return reject(failed);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage(make(id));
+    });
+
+  return {
+    stats: () => latest,
+    failures,
+    setMappingEnabled: (functionName, enabled) =>
+      request((id) => ({ type: 'setEnabled', id, functionName, enabled })),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      try {
+        if (!failed) await request((id) => ({ type: 'stop', id }));
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
+}
+
+async function runWorker(options: WorkerOptions): Promise<void> {
+  const port = parentPort!;
+  const send = (reply: Reply) => port.postMessage(reply);
+  if (options.niceness) {
+    try {
+      setPriority(options.niceness);
+    } catch {
+      // Not permitted or not supported: the consumers still run, only without the lower priority.
+    }
+  }
+  const clients = createLocalClients(options.endpoints);
+  const tableName = options.tableName ?? TABLE.localName;
+  const consumers = await startConsumers({
+    aws: {
+      clients,
+      clock: systemClock,
+      ...(options.stateDir && { stateDir: options.stateDir }),
+      sns: { topicArn: (name) => `arn:aws:sns:local:000000000000:${name}` },
+      async createResources({ streamName, shardCount }) {
+        const [streamArn] = await Promise.all([
+          ensureStream(clients.kinesis, streamName, shardCount),
+          ensureTable(clients.dynamodb, tableName),
+        ]);
+        return { streamName, streamArn, tableName, topicArn: '' };
+      },
+    },
+    part: 'stream',
+    streamName: options.streamName,
+    tableName,
+    ...(options.shardCount !== undefined && { shardCount: options.shardCount }),
+    ...(options.iotDataEndpoint && { iotDataEndpoint: options.iotDataEndpoint }),
+    ...(options.env && { env: options.env }),
+    ...(options.mapping && { mapping: options.mapping }),
+    ...(options.logLevel && { logLevel: options.logLevel }),
+    ...(!options.stateDir && {
+      failureDestination: (functionName: string): FailureDestination => ({
+        async send(record) {
+          send({ type: 'failure', functionName, record });
+        },
+      }),
+    }),
+  });
+  const stats = (): StreamStats => {
+    const { mappings, metrics } = consumers.stats();
+    return { mappings, metrics };
+  };
+  const timer = setInterval(() => send({ type: 'stats', stats: stats() }), STATS_EVERY_MS);
+  port.on('message', (request: Request) => {
+    (async () => {
+      if (request.type === 'setEnabled') {
+        await consumers.setMappingEnabled(request.functionName, request.enabled);
+      } else {
+        clearInterval(timer);
+        await consumers.stop();
+        for (const c of Object.values(clients)) c.destroy();
+      }
+    })().then(
+      () => send({ type: 'reply', id: request.id, stats: stats() }),
+      (e: Error) => send({ type: 'reply', id: request.id, stats: stats(), error: e.message }),
+    );
+  });
+  send({ type: 'ready', stats: stats(), functions: Object.keys(consumers.failures) });
+}
+
+if (!isMainThread && parentPort && (workerData as { endpoints?: unknown })?.endpoints) {
+  runWorker(workerData as WorkerOptions).catch((e: Error) =>
+    parentPort!.postMessage({ type: 'error', message: e.message } satisfies Reply),
+  );
+}
