@@ -1,5 +1,5 @@
 import { setPriority } from 'node:os';
-import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { TABLE } from '../../cloud/data/tables.js';
 import { systemClock } from '../../cloud/functions/shared/types.js';
 import { startTypeScriptWorker } from '../worker.js';
