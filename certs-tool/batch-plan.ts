@@ -36,7 +36,7 @@ export async function planBatch(
 ): Promise<BatchPlan> {
   const plan: BatchPlan = { issue: [], skipped: [], unrecorded: [] };
   const current = registry.currentByTower();
-  for (const towerId of towerIds) {
+  for (const towerId of new Set(towerIds)) {
     if (current.has(towerId)) plan.skipped.push(towerId);
     else if (!fileExists(layout.device(towerId).dir)) plan.issue.push(towerId);
     else plan.unrecorded.push(await unrecordedTower(registry, layout, ca, towerId));

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
+  type ChunkResult,
   commitChunk,
   discard,
   type MadeIdentity,
@@ -11,7 +12,7 @@ import {
 } from './batch-commit.js';
 import { planBatch } from './batch-plan.js';
 import { type LoadedCa, loadCa } from './ca.js';
-import { certsLayout } from './layout.js';
+import { type CertsLayout, certsLayout } from './layout.js';
 import { signLeaf, validDays } from './leaf.js';
 import { certificateIdOf, exportPrivateKeyPem, generateKeyPair, x509 } from './pki.js';
 import { mapConcurrent } from './pool.js';
@@ -62,6 +63,27 @@ async function makeIdentity(ca: LoadedCa, towerId: string, days: number, now: Da
   return { towerId, keyPem, cert, certPem, certificateId: certificateIdOf(cert) };
 }
 
+/** Signs and stages one chunk concurrently, then puts it in place and records it under the lock. */
+async function issueChunk(
+  layout: CertsLayout,
+  chunk: readonly string[],
+  make: (towerId: string) => Promise<MadeIdentity>,
+  o: { caPem: string; concurrency: number; now: Date },
+): Promise<ChunkResult> {
+  const staged: StagedTower[] = []; // as they finish, to clean up after a failure
+  try {
+    const inOrder = await mapConcurrent(chunk, o.concurrency, async (towerId) => {
+      const s = await stageTower(layout, await make(towerId), o.caPem);
+      staged.push(s);
+      return s;
+    });
+    return Registry.update(layout.root, (registry) => commitChunk(registry, layout, inOrder, o.now));
+  } catch (e) {
+    discard(staged.map((s) => s.staging)); // what was not put in place (a moved one is already gone)
+    throw e;
+  }
+}
+
 /**
  * Keys and certificates for many towers: `D/devices/<towerId>/{cert,key,ca}.pem` each, as
  * `issueDeviceCertificate`, signed concurrently and recorded in one registry save per chunk.
@@ -89,35 +111,30 @@ export async function issueDeviceCertificates(
     result.recovered.push(...plan.unrecorded.map((u) => u.towerId));
   }
   const progress = opts.progress?.(plan.issue.length);
-  for (let at = 0; at < plan.issue.length; at += chunkSize) {
-    const chunk = plan.issue.slice(at, at + chunkSize);
-    const staged: StagedTower[] = []; // as they finish, to clean up after a failure
-    let committed: ReturnType<typeof commitChunk>;
-    try {
-      const inOrder = await mapConcurrent(chunk, concurrency, async (towerId) => {
-        const s = await stageTower(layout, await makeIdentity(ca, towerId, days, now), ca.pem);
-        staged.push(s);
-        return s;
+  try {
+    for (let at = 0; at < plan.issue.length; at += chunkSize) {
+      const chunk = plan.issue.slice(at, at + chunkSize);
+      const committed = await issueChunk(layout, chunk, (towerId) => makeIdentity(ca, towerId, days, now), {
+        caPem: ca.pem,
+        concurrency,
+        now,
       });
-      committed = Registry.update(layout.root, (registry) => commitChunk(registry, layout, inOrder, now));
-    } catch (e) {
-      discard(staged.map((s) => s.staging)); // what was not put in place (a moved one is already gone)
-      throw e;
+      result.skipped.push(...committed.skipped);
+      for (const s of committed.issued) {
+        const paths = layout.device(s.towerId);
+        result.issued.push({
+          towerId: s.towerId,
+          certPath: paths.certPath,
+          keyPath: paths.keyPath,
+          caPath: paths.caPath,
+          certificateId: s.certificateId,
+        });
+      }
+      progress?.tick(chunk.length);
+      if (committed.failure) throw committed.failure;
     }
-    result.skipped.push(...committed.skipped);
-    for (const s of committed.issued) {
-      const paths = layout.device(s.towerId);
-      result.issued.push({
-        towerId: s.towerId,
-        certPath: paths.certPath,
-        keyPath: paths.keyPath,
-        caPath: paths.caPath,
-        certificateId: s.certificateId,
-      });
-    }
-    progress?.tick(chunk.length);
-    if (committed.failure) throw committed.failure;
+  } finally {
+    progress?.end(); // also when a chunk fails: a terminal's bar needs its newline before the error line
   }
-  progress?.end();
   return result;
 }
