@@ -18,7 +18,7 @@ import {
   Registry,
   registerCa,
 } from '../../../certs-tool/index.js';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { signVerificationCertificate } from '../../../certs-tool/leaf.js';
 import { deviceTopic, FLEET, jitpTemplateBody } from '../../../protocol/index.js';
 import type { DeniedEvent } from '../../../local/iot/index.js';
@@ -163,6 +163,27 @@ describe('local IoT Core: just-in-time provisioning', { timeout: 60_000 }, () =>
       expect(denied.at(-1)?.reason).toBe('certificate is PENDING_ACTIVATION');
     } finally {
       removeDirs(dir);
+    }
+  });
+
+  it("turns JITP on for the broker's own fleet CA, which certs-tool ca init registered", async () => {
+    // A copy of the certs directory signs a tower the broker's registry never hears of.
+    const factory = tempDir('factory');
+    try {
+      cpSync(h.certsDir, factory, { recursive: true });
+      await issueDeviceCertificate(factory, 'tower-o1');
+      const identityDir = join(factory, 'devices', 'tower-o1');
+      const before = await connectRefused(h, 'tower-o1', { identityDir });
+      expect(before.message).toMatch(/Not authorized/);
+
+      expect((await registerCa({ iot, dir: h.certsDir, jitp: {} })).outcome).toBe('updated');
+      await connectRefused(h, 'tower-o1', { identityDir });
+      expect(denied.at(-1)?.reason).toBe('certificate registered just in time, now ACTIVE; reconnect');
+      const client = await connectTower(h, 'tower-o1', { identityDir });
+      expect(client.connected).toBe(true);
+      await client.endAsync();
+    } finally {
+      removeDirs(factory);
     }
   });
 
