@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { LocalAwsClients } from './types.js';
 
@@ -16,17 +17,28 @@ export function localClientConfig(endpoint: string) {
   return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 };
 }
 
-export function createLocalClients(endpoints: {
-  kinesis: string;
-  dynamodb: string;
-  sns: string;
-}): LocalAwsClients {
+export function createLocalClients(
+  endpoints: {
+    kinesis: string;
+    dynamodb: string;
+    sns: string;
+  },
+  /** Connections the DynamoDB client opens at most (the SDK's default is 50). */
+  options: { dynamodbMaxSockets?: number } = {},
+): LocalAwsClients {
   // The Kinesis client defaults to an HTTP/2 handler (for SubscribeToShard) that kinesalite does not speak.
   const kinesis = new KinesisClient({
     ...localClientConfig(endpoints.kinesis),
     requestHandler: new NodeHttpHandler(),
   });
-  const dynamodb = new DynamoDBClient(localClientConfig(endpoints.dynamodb));
+  const dynamodb = new DynamoDBClient({
+    ...localClientConfig(endpoints.dynamodb),
+    ...(options.dynamodbMaxSockets && {
+      requestHandler: new NodeHttpHandler({
+        httpAgent: new Agent({ keepAlive: true, maxSockets: options.dynamodbMaxSockets }),
+      }),
+    }),
+  });
   const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const sns = new SNSClient(localClientConfig(endpoints.sns));
   return { kinesis, dynamodb, doc, sns };

@@ -28,6 +28,12 @@ export interface StreamConsumersInWorkerOptions
    * are throughput work; the alert path on the calling thread should win a contended core.
    */
   niceness?: number;
+  /**
+   * Requests the consumers keep open to DynamoDB at once (default `DYNAMODB_SOCKETS`). dynalite is
+   * one event loop: a writer batch fans out into hundreds of BatchWriteItem calls, and every request
+   * in flight there makes an alert's claim wait longer. DynamoDB itself has no such queue.
+   */
+  dynamodbMaxSockets?: number;
   /** The worker failed (uncaught error or exit): the stream consumers are gone. */
   onError?: (error: Error) => void;
 }
@@ -53,6 +59,8 @@ type Reply =
   | { type: 'error'; message: string };
 
 const STATS_EVERY_MS = 50;
+/** Enough to keep dynalite busy (it is one loop), few enough that an alert's call is not far back in its queue. */
+const DYNAMODB_SOCKETS = 8;
 
 /**
  * telemetry-writer, twin-updater and alert-notifier's stream copy behind their event source
@@ -154,7 +162,9 @@ async function runWorker(options: WorkerOptions): Promise<void> {
       // Not permitted or not supported: the consumers still run, only without the lower priority.
     }
   }
-  const clients = createLocalClients(options.endpoints);
+  const clients = createLocalClients(options.endpoints, {
+    dynamodbMaxSockets: options.dynamodbMaxSockets ?? DYNAMODB_SOCKETS,
+  });
   const tableName = options.tableName ?? TABLE.localName;
   const consumers = await startConsumers({
     aws: {
