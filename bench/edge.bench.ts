@@ -1,6 +1,6 @@
 // `npm run bench -- edge`: 100 simulated sensors at 1 Hz for 60 s through sampling, detection and
 // batching into an in-memory sink, measured in a child process that runs the bundled component code.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -215,10 +215,25 @@ function bareNodeRssMb(): number {
   return Number(child.stdout) / 2 ** 20;
 }
 
+/**
+ * The same measurement while another process keeps one core busy: a tower's CPU is shared (the
+ * Greengrass nucleus, other components), and an alert must not wait for the rest of its loop.
+ */
+async function measureBesideBusyCore(realtime: boolean, flags: string[]): Promise<WorkloadResult> {
+  const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try {
+    return await measureInChild(realtime, flags);
+  } finally {
+    burner.kill('SIGKILL');
+  }
+}
+
 export async function run(): Promise<BenchResult> {
   const realtime = process.env.EDGE_BENCH_FAST !== '1';
   const flags = recipeNodeFlags();
   const r = await measureInChild(realtime, flags);
+  const busy = await measureBesideBusyCore(realtime, flags);
+  const busySorted = [...busy.latenciesMs].sort((a, b) => a - b);
   // Like-for-like on virtual time (under a second each): the recipe's flags against --lite-mode.
   const fast = realtime ? await measureInChild(false, flags) : r;
   const lite = flags.includes('--lite-mode')
@@ -231,8 +246,10 @@ export async function run(): Promise<BenchResult> {
     metrics: {
       rssMb: { value: r.peakRssMb, unit: 'MB', target: 64, better: 'lower' },
       cpuPercent: { value: r.cpuPercent, unit: '% of a core', target: 2, better: 'lower' },
-      alertLatencyP50Ms: { value: percentile(sorted, 50), unit: 'ms', target: 50, better: 'lower' },
-      alertLatencyP99Ms: { value: percentile(sorted, 99), unit: 'ms', target: 50, better: 'lower' },
+      alertLatencyP50Ms: { value: percentile(busySorted, 50), unit: 'ms', target: 50, better: 'lower' },
+      alertLatencyP99Ms: { value: percentile(busySorted, 99), unit: 'ms', target: 50, better: 'lower' },
+      alertLatencyIdleP50Ms: { value: percentile(sorted, 50), unit: 'ms', better: 'lower' },
+      alertLatencyIdleP99Ms: { value: percentile(sorted, 99), unit: 'ms', better: 'lower' },
       readingsPerBilledUnit: {
         value: r.readings / r.billedUnits,
         unit: 'readings/5KB',
@@ -259,6 +276,7 @@ export async function run(): Promise<BenchResult> {
       }`,
       `CPU ${r.cpuMs.toFixed(0)} ms (process.cpuUsage over start..stop) / ${SECONDS} s of tower time`,
       `${r.readings} readings → ${r.batches} batches, ${r.billedUnits} billed 5 KB units; ${r.alerts} alerts, latency read start → sink.alert over ${sorted.length} alerts`,
+      `alertLatency = the same workload again while another process burns one core (${busySorted.length} alerts, ${busy.readings} readings); alertLatencyIdle = the run above, without the burner (other work on the machine is not controlled)`,
     ],
   };
 }
