@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   certificateId,
   certsLayout,
@@ -15,7 +15,7 @@ import {
   revokeTower,
   verifyCertificate,
 } from '../../certs-tool/index.js';
-import { main } from '../../certs-tool/main.js';
+import { runCertsTool as runMain } from '../support/certs-tool.js';
 import { connectWith, makeTempDir, removeDir, startMtlsServer } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '../../bin/certs-tool.js');
@@ -28,21 +28,6 @@ async function caDir(): Promise<string> {
   dirs.push(d);
   await initCa(d);
   return d;
-}
-
-async function runMain(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
 }
 
 /** Every tower directory and every registry device entry, to show a batch left nothing half-done. */

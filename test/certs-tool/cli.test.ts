@@ -9,7 +9,7 @@ import {
   issueDeviceCertificate,
   Registry,
 } from '../../certs-tool/index.js';
-import { main } from '../../certs-tool/main.js';
+import { runCertsTool as runMain } from '../support/certs-tool.js';
 import { makeTempDir, removeDir } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '../../bin/certs-tool.js');
@@ -21,22 +21,6 @@ function run(args: string[]) {
     env: { ...process.env, AWS_REGION: '' },
   });
   return { code: r.status, stdout: r.stdout, stderrLines: r.stderr.split('\n').filter((l) => l.length > 0) };
-}
-
-/** In-process run of the CLI entry with its console output captured. */
-async function runMain(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
 }
 
 let dir: string;

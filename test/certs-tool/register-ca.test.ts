@@ -8,9 +8,9 @@ import {
   UpdateCACertificateCommand,
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { certificateId, certsLayout, initCa, registerCa } from '../../certs-tool/index.js';
-import { main } from '../../certs-tool/main.js';
+import { runCertsTool as runMain } from '../support/certs-tool.js';
 import { readFileSync } from 'node:fs';
 import { JITP } from '../../protocol/index.js';
 import { makeTempDir, removeDir } from './helpers.js';
@@ -119,21 +119,6 @@ describe('registerCa --jitp', () => {
 });
 
 describe('certs-tool register-ca', () => {
-  async function runMain(args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    const error = vi
-      .spyOn(console, 'error')
-      .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    try {
-      return { code: await main(args), out, err };
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
-  }
-
   it('has --help', async () => {
     const r = await runMain(['register-ca', '--help']);
     expect(r.code).toBe(0);

@@ -1,29 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certsLayout, initCa, issueDeviceCertificate, Registry } from '../../certs-tool/index.js';
-import { main } from '../../certs-tool/main.js';
+import { runCertsTool as certsTool } from '../support/certs-tool.js';
 import { deviceTopic, encodeTelemetryBatch, FLEET } from '../../protocol/index.js';
 import { startTestStack, storedReadings, type TestStack, waitUntil } from './support/stack.js';
 
 const TOWER = 'tower-jitp-1';
-
-/** Runs the certs-tool CLI in this process, its output captured. */
-async function certsTool(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 type Attempt =
   | { outcome: 'connected'; client: MqttClient }
