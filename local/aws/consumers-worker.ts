@@ -8,12 +8,14 @@ import { type ConsumerStats, type StartConsumersOptions, startConsumers } from '
 import type { FailureDestination, FailureRecord } from './esm/index.js';
 import { memoryDestination } from './esm/index.js';
 import { ensureStream, ensureTable } from './resources.js';
+import type { ArchivedFile, Archiver, ArchiverStats } from '../archive/index.js';
+import { ArchiverProxy, startWorkerArchive, type WorkerArchiveOptions } from './worker-archive.js';
 
 /**
  * The stream consumers' figures as the worker last reported them: pushed every `STATS_EVERY_MS`
  * and with every reply, so `stats()` stays synchronous on the calling thread.
  */
-export type StreamStats = Pick<ConsumerStats, 'mappings' | 'metrics'>;
+export type StreamStats = Pick<ConsumerStats, 'mappings' | 'metrics'> & { archive?: ArchiverStats };
 
 export interface StreamConsumersInWorkerOptions
   extends Pick<
@@ -34,6 +36,8 @@ export interface StreamConsumersInWorkerOptions
    * in flight there makes an alert's claim wait longer. DynamoDB itself has no such queue.
    */
   dynamodbMaxSockets?: number;
+  /** Also run the archive (the local Firehose) here: it reads and rewrites every record, like the writer. */
+  archive?: WorkerArchiveOptions;
   /** The worker failed (uncaught error or exit): the stream consumers are gone. */
   onError?: (error: Error) => void;
 }
@@ -43,6 +47,8 @@ export interface StreamConsumersInWorker {
   /** Given-up batches per function: the worker's files under `stateDir`, else forwarded here. */
   failures: Record<string, FailureDestination>;
   setMappingEnabled(functionName: string, enabled: boolean): Promise<void>;
+  /** With `archive`: the worker's archiver, seen from here. Stop it before `stop()`. */
+  archive?: Archiver;
   /** Stops the mappings (each finishes or abandons its batch in hand) and ends the worker. */
   stop(): Promise<void>;
 }
@@ -50,12 +56,16 @@ export interface StreamConsumersInWorker {
 type WorkerOptions = Omit<StreamConsumersInWorkerOptions, 'onError'>;
 type Request =
   | { type: 'setEnabled'; id: number; functionName: string; enabled: boolean }
+  | { type: 'archive-flush'; id: number }
+  | { type: 'archive-stop'; id: number; flush: boolean }
+  | { type: 'flushed-done'; id: number; error?: string }
   | { type: 'stop'; id: number };
 type Reply =
   | { type: 'ready'; stats: StreamStats; functions: string[] }
   | { type: 'stats'; stats: StreamStats }
   | { type: 'failure'; functionName: string; record: FailureRecord }
-  | { type: 'reply'; id: number; stats: StreamStats; error?: string }
+  | { type: 'flushed'; id: number; files: ArchivedFile[] }
+  | { type: 'reply'; id: number; stats: StreamStats; result?: unknown; error?: string }
   | { type: 'error'; message: string };
 
 const STATS_EVERY_MS = 50;
@@ -77,7 +87,21 @@ export async function startStreamConsumersInWorker(
   let failed: Error | undefined;
   let stopping = false;
   let nextId = 1;
-  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (e: Error) => void }>();
+  const request = (make: (id: number) => Request) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (failed) return reject(failed);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage(make(id));
+    });
+  const archive =
+    options.archive &&
+    new ArchiverProxy(options.archive.dir, (message) => request((id) => ({ ...message, id }) as Request));
+  const take = (stats: StreamStats) => {
+    latest = stats;
+    if (archive && stats.archive) archive.latest = stats.archive;
+  };
   const forwarded: Record<string, ReturnType<typeof memoryDestination>> = {};
 
   const fail = (error: Error) => {
@@ -91,18 +115,24 @@ export async function startStreamConsumersInWorker(
   const ready = new Promise<string[]>((resolve, reject) => {
     worker.on('message', (reply: Reply) => {
       if (reply.type === 'ready') {
-        latest = reply.stats;
+        take(reply.stats);
         resolve(reply.functions);
       } else if (reply.type === 'stats') {
-        latest = reply.stats;
+        take(reply.stats);
       } else if (reply.type === 'failure') {
         void forwarded[reply.functionName]?.send(reply.record);
+      } else if (reply.type === 'flushed') {
+        archive?.handleFlushed(reply.files).then(
+          () => worker.postMessage({ type: 'flushed-done', id: reply.id } satisfies Request),
+          (e: Error) =>
+            worker.postMessage({ type: 'flushed-done', id: reply.id, error: e.message } satisfies Request),
+        );
       } else if (reply.type === 'reply') {
-        latest = reply.stats;
+        take(reply.stats);
         const p = pending.get(reply.id);
         pending.delete(reply.id);
         if (reply.error) p?.reject(new Error(reply.error));
-        else p?.resolve();
+        else p?.resolve(reply.result);
       } else {
         const error = new Error(`stream consumers: ${reply.message}`);
         reject(error);
@@ -127,19 +157,13 @@ export async function startStreamConsumersInWorker(
     failures[fn] = forwarded[fn];
   }
 
-  const request = (make: (id: number) => Request) =>
-    new Promise<void>((resolve, reject) => {
-      if (failed) return reject(failed);
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.postMessage(make(id));
-    });
-
   return {
     stats: () => latest,
     failures,
-    setMappingEnabled: (functionName, enabled) =>
-      request((id) => ({ type: 'setEnabled', id, functionName, enabled })),
+    ...(archive && { archive }),
+    async setMappingEnabled(functionName, enabled) {
+      await request((id) => ({ type: 'setEnabled', id, functionName, enabled }));
+    },
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -196,22 +220,55 @@ async function runWorker(options: WorkerOptions): Promise<void> {
       }),
     }),
   });
+  const flushWaits = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let nextFlush = 1;
+  let archive: Archiver | undefined;
+  if (options.archive) {
+    const streamArn = await ensureStream(clients.kinesis, options.streamName, options.shardCount ?? 1);
+    archive = await startWorkerArchive(
+      options.archive,
+      { kinesis: clients.kinesis, streamName: options.streamName, streamArn, clock: systemClock },
+      (files) =>
+        new Promise<void>((resolve, reject) => {
+          const id = nextFlush++;
+          flushWaits.set(id, { resolve, reject });
+          send({ type: 'flushed', id, files });
+        }),
+    );
+  }
+  let archiveStopped = !archive;
   const stats = (): StreamStats => {
     const { mappings, metrics } = consumers.stats();
-    return { mappings, metrics };
+    return { mappings, metrics, ...(archive && { archive: archive.stats() }) };
   };
   const timer = setInterval(() => send({ type: 'stats', stats: stats() }), STATS_EVERY_MS);
   port.on('message', (request: Request) => {
-    (async () => {
+    if (request.type === 'flushed-done') {
+      const wait = flushWaits.get(request.id);
+      flushWaits.delete(request.id);
+      if (request.error) wait?.reject(new Error(request.error));
+      else wait?.resolve();
+      return;
+    }
+    (async (): Promise<unknown> => {
       if (request.type === 'setEnabled') {
         await consumers.setMappingEnabled(request.functionName, request.enabled);
+      } else if (request.type === 'archive-flush') {
+        if (!archive) throw new Error('the archive does not run in this worker');
+        return archive.flush();
+      } else if (request.type === 'archive-stop') {
+        archiveStopped = true;
+        await archive?.stop({ flush: request.flush });
       } else {
         clearInterval(timer);
+        // Staged rows stay on disk for the next start, as a crash would leave them.
+        if (!archiveStopped) await archive?.stop({ flush: false });
         await consumers.stop();
         for (const c of Object.values(clients)) c.destroy();
       }
+      return undefined;
     })().then(
-      () => send({ type: 'reply', id: request.id, stats: stats() }),
+      (result) => send({ type: 'reply', id: request.id, stats: stats(), result }),
       (e: Error) => send({ type: 'reply', id: request.id, stats: stats(), error: e.message }),
     );
   });

@@ -30,6 +30,7 @@ import {
   startEventSourceMapping,
 } from './esm/index.js';
 import { counterMetrics } from './metrics.js';
+import { primeNotifier } from './prime.js';
 import type { LocalAws } from './types.js';
 
 /** What the consumers need of a LocalAws: its clients, clock and state folder (a worker thread builds one from endpoints). */
@@ -200,6 +201,7 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
   const asyncFailures: Consumers['asyncFailures'] = {};
   const invokers: Partial<Record<RuleTargetFunction, AsyncInvoker>> = {};
   if (direct) {
+    await primeNotifier(notifierDeps);
     const notifierFailures = aws.stateDir
       ? directoryAsyncDestination(join(aws.stateDir, 'failures', 'alert-notifier', 'async'))
       : memoryAsyncDestination();

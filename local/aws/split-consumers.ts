@@ -1,13 +1,22 @@
 import { type Consumers, type StartConsumersOptions, startConsumers } from './consumers.js';
 import { type StreamConsumersInWorkerOptions, startStreamConsumersInWorker } from './consumers-worker.js';
+import type { Archiver } from '../archive/index.js';
 import type { LocalAws } from './types.js';
+import type { WorkerArchiveOptions } from './worker-archive.js';
 
 export interface SplitConsumersOptions
   extends Omit<StartConsumersOptions, 'aws' | 'part' | 'failureDestination' | 'iot'> {
   aws: LocalAws;
   /** Nice value of the stream consumers' worker thread (default 5; 0 keeps the caller's). */
   streamNiceness?: number;
+  /** Run the archive (local Firehose) beside the event source mappings, off this loop too. */
+  archive?: WorkerArchiveOptions;
   onError?: (error: Error) => void;
+}
+
+export interface SplitConsumers extends Consumers {
+  /** With `archive`: stop it before `stop()` (its last flush runs the listeners here). */
+  readonly archive?: Archiver;
 }
 
 function sumMetrics(
@@ -29,8 +38,8 @@ function sumMetrics(
  * the three event source mappings in a worker thread at a lower priority. One `Consumers`, one set
  * of metrics per function whichever path ran it, as in CloudWatch.
  */
-export async function startSplitConsumers(options: SplitConsumersOptions): Promise<Consumers> {
-  const { aws, streamNiceness = 5, onError, ...rest } = options;
+export async function startSplitConsumers(options: SplitConsumersOptions): Promise<SplitConsumers> {
+  const { aws, streamNiceness = 5, onError, archive, ...rest } = options;
   const direct = await startConsumers({ ...rest, aws, part: 'direct' });
   const workerOptions: StreamConsumersInWorkerOptions = {
     endpoints: { kinesis: aws.kinesisEndpoint, dynamodb: aws.dynamodbEndpoint, sns: aws.snsEndpoint },
@@ -44,12 +53,14 @@ export async function startSplitConsumers(options: SplitConsumersOptions): Promi
     ...(rest.mapping && { mapping: rest.mapping }),
     ...(rest.logLevel && { logLevel: rest.logLevel }),
     ...(onError && { onError }),
+    ...(archive && { archive }),
   };
   const streams = await startStreamConsumersInWorker(workerOptions).catch(async (e: Error) => {
     await direct.stop();
     throw e;
   });
   return {
+    ...(streams.archive && { archive: streams.archive }),
     failures: streams.failures,
     asyncFailures: direct.asyncFailures,
     sweep: direct.sweep,
@@ -67,6 +78,7 @@ export async function startSplitConsumers(options: SplitConsumersOptions): Promi
     },
     async stop() {
       await direct.stop();
+      await streams.archive?.stop();
       await streams.stop();
     },
   };

@@ -14,8 +14,7 @@ import {
   SdkKinesisSink,
   startLocalIot,
 } from '../iot/index.js';
-import { type Archiver, archiveDir, startArchiver } from '../archive/index.js';
-import { fileCheckpoints } from '../aws/esm/index.js';
+import { type Archiver, archiveDir } from '../archive/index.js';
 import { openRollupStore, type RollupStore } from '../rollups/index.js';
 import { rulesWithLiveView } from './iot-rules.js';
 import { startStatusServer } from '../status/server.js';
@@ -94,30 +93,43 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     },
   });
 
+  // The rollups are recomputed here, beside the status page that reads them, for the days each
+  // archive flush touched; the archive itself runs with the stream consumers, off this loop.
+  const folder = archiveDir(dir);
+  let rollups: RollupStore | undefined;
+  let archive: Archiver | undefined;
   try {
-    consumers = await startSplitConsumers({
+    if (options.archive !== false) rollups = await openRollupStore(folder);
+    const split = await startSplitConsumers({
       aws,
       streamName: STREAM_NAME,
       iotDataEndpoint: iot.dataPlaneUrl,
       ...(options.consumerEnv && { env: options.consumerEnv }),
+      ...(options.archive !== false && {
+        archive: {
+          dir: folder,
+          ...(options.archiveIntervalSeconds !== undefined && {
+            intervalSeconds: options.archiveIntervalSeconds,
+          }),
+          ...(aws.stateDir && { checkpointsFile: join(aws.stateDir, 'esm', 'archive-delivery.json') }),
+        },
+      }),
       onError: (e) => log(`stream consumers stopped: ${e.message}`),
     });
+    consumers = split;
+    archive = split.archive;
   } catch (e) {
+    rollups?.close();
     await iot.stop();
     await aws.stop();
     throw e;
   }
-
-  let archive: Archiver | undefined;
-  let rollups: RollupStore | undefined;
-  if (options.archive !== false) {
-    ({ archive, rollups } = await startArchive(aws, dir, options, log).catch(async (e: Error) => {
-      await consumers?.stop();
-      await iot.stop();
-      await aws.stop();
-      throw e;
-    }));
-  }
+  const rollupStore = rollups;
+  archive?.onFlushed(async (files) => {
+    const dts = files.filter((f) => f.table === 'readings').map((f) => f.dt);
+    if (dts.length === 0 || !rollupStore) return;
+    await rollupStore.recomputeForPartitions(dts).catch((e: Error) => log(`rollups: ${e.message}`));
+  });
 
   const fleet = new LocalFleet({
     dir,
@@ -202,8 +214,9 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
         await status.stop();
         await fleet.stopAll();
         await iot.drain();
-        await consumers?.stop();
+        // The archive's last flush runs the rollups here; then the worker it runs in stops.
         await archive?.stop();
+        await consumers?.stop();
         rollups?.close();
         await iot.stop();
         dataPlane.destroy();
@@ -212,36 +225,6 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
       return stopping;
     },
   };
-}
-
-/**
- * The archive: the local Firehose on the stream, and the rollups recomputed for the days each flush
- * touched. The stream position is kept with the stream (on disk only when the stack persists).
- */
-async function startArchive(
-  aws: Awaited<ReturnType<typeof startLocalAws>>,
-  dir: string,
-  options: StackOptions,
-  log: (line: string) => void,
-): Promise<{ archive: Archiver; rollups: RollupStore }> {
-  const res = await aws.createResources({ streamName: STREAM_NAME, shardCount: 1 });
-  const folder = archiveDir(dir);
-  const archive = await startArchiver({
-    dir: folder,
-    kinesis: aws.clients.kinesis,
-    streamName: res.streamName,
-    streamArn: res.streamArn,
-    clock: aws.clock,
-    ...(options.archiveIntervalSeconds !== undefined && { intervalSeconds: options.archiveIntervalSeconds }),
-    ...(aws.stateDir && { checkpoints: fileCheckpoints(join(aws.stateDir, 'esm', 'archive-delivery.json')) }),
-  });
-  const rollups = await openRollupStore(folder);
-  archive.onFlushed(async (files) => {
-    const dts = files.filter((f) => f.table === 'readings').map((f) => f.dt);
-    if (dts.length === 0) return;
-    await rollups.recomputeForPartitions(dts).catch((e: Error) => log(`rollups: ${e.message}`));
-  });
-  return { archive, rollups };
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {

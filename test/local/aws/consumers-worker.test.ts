@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryReadings } from '../../../cloud/data/index.js';
 import { ENV } from '../../../cloud/data/tables.js';
@@ -68,6 +71,37 @@ describe('stream consumers in a worker thread', () => {
     await consumers.stop();
     await consumers.stop();
     expect(errors).toEqual([]);
+  });
+
+  it('runs the archive too: a flush resolves after the listeners here handled its files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'towerwatch-worker-archive-'));
+    const consumers = await startStreamConsumersInWorker({
+      endpoints: endpoints(),
+      streamName: STREAM,
+      mapping: fast,
+      logLevel: 'SILENT',
+      archive: { dir, intervalSeconds: 3600 },
+    });
+    try {
+      const archive = consumers.archive!;
+      const handled: string[] = [];
+      archive.onFlushed(async (files) => {
+        await new Promise((r) => setTimeout(r, 50));
+        handled.push(...files.map((f) => f.path));
+      });
+      const read = archive.stats().recordsRead;
+      await putRecords(aws, STREAM, [telemetryPut(batch('arch', 1, Date.now(), SENSORS, 4))]);
+      await waitFor(() => archive.stats().recordsRead > read, 'the archive to read the record');
+      const files = await archive.flush();
+      expect(files.length).toBeGreaterThan(0);
+      expect(handled).toEqual(files.map((f) => f.path));
+      expect(files.every((f) => existsSync(f.path))).toBe(true);
+      await archive.stop();
+      await archive.stop();
+    } finally {
+      await consumers.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails to start with the worker's reason when its resources cannot be made", async () => {

@@ -1,0 +1,33 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERT_TOPIC_NAME, type LocalAws, startLocalAws } from '../../../local/aws/index.js';
+import { primeNotifier } from '../../../local/aws/prime.js';
+
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws({});
+});
+afterAll(async () => {
+  await aws?.stop();
+});
+
+describe('primeNotifier', () => {
+  it('reads the table and creates the topic it already has, writing and publishing nothing', async () => {
+    const { tableName, topicArn } = await aws.createResources({ streamName: 'prime-test', shardCount: 1 });
+    await primeNotifier({ doc: aws.clients.doc, sns: aws.clients.sns, tableName, topicArn });
+    expect(topicArn.endsWith(ALERT_TOPIC_NAME)).toBe(true);
+    expect((await aws.clients.doc.send(new ScanCommand({ TableName: tableName }))).Items).toEqual([]);
+    expect(aws.sns.published).toEqual([]);
+  });
+
+  it('never fails the start: an unreachable table is only a missed warm-up', async () => {
+    await expect(
+      primeNotifier({
+        doc: aws.clients.doc,
+        sns: aws.clients.sns,
+        tableName: 'missing',
+        topicArn: 'arn:x:y',
+      }),
+    ).resolves.toBeUndefined();
+  });
+});
