@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('primeNotifier', () => {
-  it('reads the table and creates the topic it already has, writing and publishing nothing', async () => {
+  it('exercises the read, the conditional put and the publish without writing or publishing anything', async () => {
     const { tableName, topicArn } = await aws.createResources({ streamName: 'prime-test', shardCount: 1 });
     await primeNotifier({ doc: aws.clients.doc, sns: aws.clients.sns, tableName, topicArn });
     expect(topicArn.endsWith(ALERT_TOPIC_NAME)).toBe(true);
