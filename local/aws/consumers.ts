@@ -167,6 +167,8 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
     });
   }
 
+  // Both paths run alert-notifier: each warms its own clients before its first alert (Lambda's init).
+  await primeNotifier(notifierDeps);
   const failures: Record<string, FailureDestination> = {};
   const mappings: EventSourceMapping[] = [];
   for (const [functionName, handler] of Object.entries(handlers)) {
@@ -201,7 +203,6 @@ export async function startConsumers(options: StartConsumersOptions): Promise<Co
   const asyncFailures: Consumers['asyncFailures'] = {};
   const invokers: Partial<Record<RuleTargetFunction, AsyncInvoker>> = {};
   if (direct) {
-    await primeNotifier(notifierDeps);
     const notifierFailures = aws.stateDir
       ? directoryAsyncDestination(join(aws.stateDir, 'failures', 'alert-notifier', 'async'))
       : memoryAsyncDestination();

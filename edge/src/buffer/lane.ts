@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, readJsonFile, writeFileAtomicSync } from './atomic-file.js';
+import { fsyncDir, readJsonFile, writeFileAtomic } from './atomic-file.js';
 import { BufferError, StorageWriteError } from './errors.js';
 import { decodeFrameAt, encodeFrame, FRAME, resync } from './frame.js';
 import { listSegments, segmentPath } from './segment-files.js';
@@ -29,7 +29,8 @@ interface PendingAppend {
 /** The file operations a lane does; injected so tests can fill the disk or make it read-only. */
 export interface LaneFiles {
   open(path: string, flags: 'a' | 'r'): Promise<SegmentHandle>;
-  writeState(path: string, text: string): void;
+  /** Durable replace of a small state file (the cursor); may be synchronous, or settle later. */
+  writeState(path: string, text: string): void | Promise<void>;
 }
 
 /** The part of a `FileHandle` a lane uses. */
@@ -37,7 +38,7 @@ export type SegmentHandle = Pick<FileHandle, 'writev' | 'datasync' | 'truncate' 
 
 export const NODE_FILES: LaneFiles = {
   open: (path, flags) => open(path, flags),
-  writeState: writeFileAtomicSync,
+  writeState: writeFileAtomic,
 };
 
 export interface LaneOptions {
@@ -84,6 +85,8 @@ export class Lane {
   private cursor: Position = { segment: 0, offset: 0 };
   private cursorDirty = false;
   private cursorTimer: NodeJS.Timeout | null = null;
+  /** The cursor save under way: saves run one at a time, each writing the cursor as it was when it began. */
+  private cursorSaving: Promise<boolean> | null = null;
   private readHandles = new Map<number, SegmentHandle>();
   /** Bumped by `rewind()`, so a `take` that was reading when it happened hands out nothing. */
   private rewinds = 0;
@@ -490,29 +493,45 @@ export class Lane {
     if (this.cursorTimer || this.closed) return;
     this.cursorTimer = setTimeout(() => {
       this.cursorTimer = null;
-      if (!this.saveCursor()) {
-        // Disk full or read-only: the cursor stays dirty (a restart would only redeliver) and is retried.
-        const backoff = this.options.cursorSaveMs * 2 ** Math.min(this.cursorFailures, 16);
-        this.scheduleCursorSave(Math.min(CURSOR_RETRY_MAX_MS, Math.max(backoff, 1)));
-      }
+      void this.saveCursor().then((saved) => {
+        if (!saved) {
+          // Disk full or read-only: the cursor stays dirty (a restart would only redeliver) and is retried.
+          const backoff = this.options.cursorSaveMs * 2 ** Math.min(this.cursorFailures, 16);
+          this.scheduleCursorSave(Math.min(CURSOR_RETRY_MAX_MS, Math.max(backoff, 1)));
+        }
+      });
     }, delayMs);
     this.cursorTimer.unref();
   }
 
-  /** Writes the cursor if it moved; false when the write failed (kept dirty, reported in stats). */
-  private saveCursor(): boolean {
-    if (!this.cursorDirty) return true;
-    try {
-      this.files.writeState(this.cursorFile, JSON.stringify(this.cursor));
-    } catch (e) {
-      this.cursorFailures++;
-      this.cursorError = `cannot save the delivery cursor ${this.cursorFile}: ${(e as Error).message}`;
-      return false;
-    }
-    this.cursorDirty = false;
-    this.cursorFailures = 0;
-    this.cursorError = null;
-    return true;
+  /**
+   * Writes the cursor if it moved, after any save under way; false when the write failed (kept
+   * dirty, reported in stats). Off the event loop: sampling and alerts do not wait for its fsyncs.
+   * A cursor that moves during the write marks it dirty again and schedules the next save.
+   */
+  private saveCursor(): Promise<boolean> {
+    const save = async (): Promise<boolean> => {
+      if (!this.cursorDirty) return true;
+      const text = JSON.stringify(this.cursor);
+      this.cursorDirty = false;
+      try {
+        await this.files.writeState(this.cursorFile, text);
+      } catch (e) {
+        this.cursorDirty = true;
+        this.cursorFailures++;
+        this.cursorError = `cannot save the delivery cursor ${this.cursorFile}: ${(e as Error).message}`;
+        return false;
+      }
+      this.cursorFailures = 0;
+      this.cursorError = null;
+      return true;
+    };
+    const saving = (this.cursorSaving ?? Promise.resolve(true)).then(save);
+    this.cursorSaving = saving;
+    void saving.finally(() => {
+      if (this.cursorSaving === saving) this.cursorSaving = null;
+    });
+    return saving;
   }
 
   async close(): Promise<void> {
@@ -521,7 +540,7 @@ export class Lane {
     if (this.cursorTimer) clearTimeout(this.cursorTimer);
     this.cursorTimer = null;
     // A cursor that cannot be saved now only means records are delivered again after the restart.
-    this.saveCursor();
+    await this.saveCursor();
     await this.active?.fh.close().catch(() => {});
     this.active = null;
     for (const fh of this.readHandles.values()) await fh.close();
