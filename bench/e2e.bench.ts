@@ -15,6 +15,11 @@ function alertTimeOf(message: string): number | undefined {
   return iso ? Date.parse(iso) : undefined;
 }
 
+const SPIKE_EVERY_MS = 300;
+
+const nthSlowest = (n: number) =>
+  n <= 1 ? 'slowest' : `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'} slowest`;
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -92,11 +97,16 @@ export async function run(): Promise<BenchResult> {
     // acknowledgement (up to the edge's nudge after a quiet spell), which is not throughput.
     const storedAt: [at: number, readings: number][] = [];
     const storedTimer = setInterval(() => storedAt.push([Date.now(), readingsStored(stack)]), 100);
-    const spikes = stack.fleet.ids.slice(0, Math.min(towers, Math.floor((seconds - 10) * 2)));
+    // One spike per tower, SPIKE_EVERY_MS apart from 5 s in, ending 5 s before sampling stops:
+    // 100 at the defaults, so p99 is not simply the slowest one.
+    const spikes = stack.fleet.ids.slice(
+      0,
+      Math.min(towers, Math.floor(((seconds - 10) * 1000) / SPIKE_EVERY_MS)),
+    );
     for (const [i, towerId] of spikes.entries()) {
       setTimeout(
         () => fleet?.inject(towerId, 55, 5000, (at) => injected.set(towerId, at)),
-        5000 + i * 500,
+        5000 + i * SPIKE_EVERY_MS,
       ).unref();
     }
     await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -153,6 +163,7 @@ export async function run(): Promise<BenchResult> {
         duplicateReadings: { value: audit.duplicated, unit: 'readings', target: 0, better: 'lower' },
         alertLatencyP50Ms: { value: percentile(fromDetection, 50), unit: 'ms', better: 'lower' },
         alertLatencyP99Ms: { value: percentile(fromDetection, 99), unit: 'ms', target: 300, better: 'lower' },
+        alertLatencyMaxMs: { value: fromDetection.at(-1) ?? Number.NaN, unit: 'ms', better: 'lower' },
         spikeToNotifiedP50Ms: { value: percentile(latencies, 50), unit: 'ms', better: 'lower' },
         spikeToNotifiedP99Ms: { value: percentile(latencies, 99), unit: 'ms', better: 'lower' },
         alertDebounceP50Ms: { value: percentile(debounce, 50), unit: 'ms', better: 'lower' },
@@ -168,12 +179,12 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `${towers} towers x ${sensors} sensors at ${rate} Hz = ${towers * sensors * rate} readings/s offered for ${seconds} s (towers in a worker thread)`,
         `${audit.sampled} sampled, ${audit.stored} stored once, stored ${((storedBy - sampledUntil) / 1000).toFixed(1)} s and confirmed (every buffer empty) ${((confirmedBy - sampledUntil) / 1000).toFixed(1)} s after sampling stopped${leftInBuffers ? `; ${leftInBuffers} messages still in the tower buffers when the drain gave up` : ''}`,
-        `${latencies.length}/${injected.size} spikes notified through SNS (${fromDetection.length} with their detection time; with under 100 spikes p99 is the slowest one); startup (certificates, stack, all towers connected) ${(startupMs / 1000).toFixed(1)} s`,
+        `${latencies.length}/${injected.size} spikes notified through SNS (${fromDetection.length} with their detection time; p99 is the ${nthSlowest(fromDetection.length - Math.ceil(0.99 * fromDetection.length) + 1)}; max beside it); startup (certificates, stack, all towers connected) ${(startupMs / 1000).toFixed(1)} s`,
         `alertLatency = detection on the tower (the time of the sample that completed the debounce, which the alert carries) → SNS publish; until this change it was spikeToNotified = spike applied on the tower → SNS publish`,
         `alertDebounce = spike applied → detection: the wait for the 2-of-3 debounce at ${rate} Hz, ${Math.round(1000 / rate)}-${Math.round(2000 / rate)} ms by construction, under any load; it is why spikeToNotified cannot reach 300 ms at p99, and why the target applies from detection`,
         `slowest alerts from detection: ${slowest.join('; ')}`,
         'alertPipeline = alert received by the broker → SNS publish (rule, then the direct invoke of alert-notifier or Kinesis and its event source mapping, whichever is first)',
-        'eventLoopDelay = the bench thread, which is the alert path (broker, rules, direct invoke of alert-notifier, SNS); the event source mappings, kinesalite and dynalite run in worker threads, the towers in another',
+        'eventLoopDelay = the bench thread, which is the alert path (broker, rules, direct invoke of alert-notifier, SNS); the Kinesis action of the rules engine, the event source mappings, kinesalite and dynalite run in worker threads, the towers in another',
         `machine load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (2 cores shared with whatever else runs: compare runs with similar load)`,
         `unconfirmedMaxAgeMs = longest a tower held a PUBACK'd batch before the stored acknowledgement named it (sampled every 100 ms; the cloud acknowledges at most every ${STORED_ACK.minIntervalMs / 1000} s)`,
       ],

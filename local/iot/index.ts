@@ -17,6 +17,8 @@ export {
   type RuleOutcome,
   RulesEngine,
   SdkKinesisSink,
+  startKinesisSinkInWorker,
+  type WorkerKinesisSink,
 } from './rules/index.js';
 export { LocalIot, startLocalIot } from './service.js';
 export * from './types.js';

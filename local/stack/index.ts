@@ -9,9 +9,8 @@ import { startSplitConsumers } from '../aws/split-consumers.js';
 import {
   type KinesisRecord,
   type KinesisSink,
-  localKinesisClient,
   type RuleErrorPayload,
-  SdkKinesisSink,
+  startKinesisSinkInWorker,
   startLocalIot,
 } from '../iot/index.js';
 import { type Archiver, archiveDir } from '../archive/index.js';
@@ -62,6 +61,8 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
 
   await LocalFleet.provision(certsDir, options.towers);
   const aws = await startLocalAws({ isolate: true, ...(options.persist && { stateDir: join(dir, 'aws') }) });
+  // The rules engine's Kinesis action in a thread of its own, below the broker's priority.
+  const kinesisAction = await startKinesisSinkInWorker({ endpoint: aws.kinesisEndpoint, niceness: 5 });
   let view: FleetView | undefined;
   let consumers: Consumers | undefined;
 
@@ -71,7 +72,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
     mqttPort: options.port,
     dataPlanePort: options.dataPlanePort,
     streamName: STREAM_NAME,
-    kinesis: lossy(new SdkKinesisSink(localKinesisClient(aws.kinesisEndpoint)), options.dropRecord),
+    kinesis: lossy(kinesisAction, options.dropRecord),
     rules: rulesWithLiveView((towerId, type, payload) => view?.onDeviceMessage(towerId, type, payload)),
     // The alert rule's Lambda action. The consumers start after the broker (the twin updater needs
     // its data plane); until then the action fails like an invoke of a missing function would.
@@ -91,6 +92,10 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
       );
       log(`rule ${payload.ruleName} failed: ${payload.failures.map((f) => f.errorMessage).join('; ')}`);
     },
+  }).catch(async (e: Error) => {
+    await kinesisAction.stop();
+    await aws.stop();
+    throw e;
   });
 
   // The rollups are recomputed here, beside the status page that reads them, for the days each
@@ -121,6 +126,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
   } catch (e) {
     rollups?.close();
     await iot.stop();
+    await kinesisAction.stop();
     await aws.stop();
     throw e;
   }
@@ -219,6 +225,7 @@ export async function startStack(partial: Partial<StackOptions> = {}): Promise<S
         await consumers?.stop();
         rollups?.close();
         await iot.stop();
+        await kinesisAction.stop();
         dataPlane.destroy();
         await aws.stop();
       })();
