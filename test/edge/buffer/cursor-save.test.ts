@@ -33,6 +33,17 @@ function heldFiles() {
   return { files, writes, maxConcurrent: () => maxConcurrent };
 }
 
+const laneAt = (dir: string, files?: LaneFiles) =>
+  new Lane({
+    name: 'telemetry',
+    dir,
+    segmentBytes: 1 << 20,
+    fsyncWindowMs: 0,
+    cursorSaveMs: 1,
+    now: () => T0,
+    ...(files && { files }),
+  });
+
 const payload = (i: number) => Buffer.from(JSON.stringify({ record: i }));
 
 describe('Lane cursor save', () => {
@@ -43,15 +54,7 @@ describe('Lane cursor save', () => {
     const t = tempDir('cursor-save');
     cleanup = t.cleanup;
     const held = heldFiles();
-    const lane = new Lane({
-      name: 'telemetry',
-      dir: t.dir,
-      segmentBytes: 1 << 20,
-      fsyncWindowMs: 0,
-      cursorSaveMs: 1,
-      now: () => T0,
-      files: held.files,
-    });
+    const lane = laneAt(t.dir, held.files);
     await lane.open();
     await Promise.all([0, 1, 2].map((i) => lane.append({ payload: payload(i), count: 1, seq: i })));
     lane.ack(await lane.take(1, 1 << 20));
@@ -81,14 +84,7 @@ describe('Lane cursor save', () => {
     expect(readFileSync(join(t.dir, 'telemetry', 'cursor.json'), 'utf8')).toBe(held.writes[1]!.text);
 
     // After the restart only the unacknowledged record is handed out again.
-    const reopened = new Lane({
-      name: 'telemetry',
-      dir: t.dir,
-      segmentBytes: 1 << 20,
-      fsyncWindowMs: 0,
-      cursorSaveMs: 1,
-      now: () => T0,
-    });
+    const reopened = laneAt(t.dir);
     await reopened.open();
     const left = await reopened.take(10, 1 << 20);
     expect(left.map((r) => r.seq)).toEqual([3]);
