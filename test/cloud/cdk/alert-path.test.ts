@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,36 +6,21 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../../cloud/data/tables.js';
 import { Ingest } from '../../../cloud/lib/ingest.js';
-import { parseStackContext, TowerwatchStack } from '../../../cloud/lib/index.js';
 import { ruleActions, TOPIC_RULES } from '../../../protocol/index.js';
-import {
-  FIXTURE_ARCHIVE_PROCESSOR,
-  FIXTURE_EDGE_DIST,
-  FIXTURE_ENTRIES,
-  logicalIdOf,
-  resourcesOfType,
-} from './helpers.js';
+import { logicalIdOf, resourcesOfType, synthFixtureStack } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the synthesized CloudFormation JSON
 let json: any;
 let template: Template;
 let app: App;
-let outdir: string;
+
+let cleanup: () => void;
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'towerwatch-cdk-alert-'));
-  app = new App({ outdir });
-  const stack = new TowerwatchStack(app, 'AlertPath', {
-    settings: parseStackContext({ componentVersion: '2.3.4' }),
-    edge: { distDir: FIXTURE_EDGE_DIST },
-    functionEntries: FIXTURE_ENTRIES,
-    archiveProcessorEntry: FIXTURE_ARCHIVE_PROCESSOR,
-  });
-  template = Template.fromStack(stack);
-  json = template.toJSON();
+  ({ app, template, json, cleanup } = synthFixtureStack('AlertPath', { componentVersion: '2.3.4' }));
 });
 
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => cleanup());
 
 const notifierId = () => logicalIdOf(json, 'AWS::Lambda::Function', 'ProcessingAlertNotifier');
 const alertRuleId = () => logicalIdOf(json, 'AWS::IoT::TopicRule', 'IngestTowerwatchAlert');

@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { FunctionName } from '../../../cloud/data/tables.js';
+import { parseStackContext, TowerwatchStack } from '../../../cloud/lib/index.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const FIXTURE_EDGE_DIST = join(FIXTURES, 'edge');
@@ -24,4 +29,29 @@ export function logicalIdOf(template: { Resources: Record<string, Resource> }, t
   const hits = resourcesOfType(template, type).filter(([id]) => id.startsWith(prefix));
   if (hits.length !== 1) throw new Error(`expected one ${type} starting ${prefix}, found ${hits.length}`);
   return hits[0]![0];
+}
+
+/**
+ * The whole TowerwatchStack on the fixture handlers, synthesized once into a temporary directory
+ * (bundling the functions is the slow part); `outdir` holds its assets, `cleanup` removes it.
+ */
+export function synthFixtureStack(id: string, context: Record<string, unknown>) {
+  const outdir = mkdtempSync(join(tmpdir(), `towerwatch-cdk-${id}-`));
+  const app = new App({ outdir });
+  const stack = new TowerwatchStack(app, id, {
+    settings: parseStackContext(context),
+    edge: { distDir: FIXTURE_EDGE_DIST },
+    functionEntries: FIXTURE_ENTRIES,
+    archiveProcessorEntry: FIXTURE_ARCHIVE_PROCESSOR,
+  });
+  const template = Template.fromStack(stack);
+  return {
+    outdir,
+    app,
+    stack,
+    template,
+    // biome-ignore lint/suspicious/noExplicitAny: the synthesized CloudFormation JSON
+    json: template.toJSON() as any,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
 }

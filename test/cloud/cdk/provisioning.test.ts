@@ -1,25 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Fleet,
-  JustInTimeProvisioning,
-  PROVISIONING_FINDINGS,
-  parseStackContext,
-  TowerwatchStack,
-} from '../../../cloud/lib/index.js';
+import { Fleet, JustInTimeProvisioning, PROVISIONING_FINDINGS } from '../../../cloud/lib/index.js';
 import { FLEET, JITP, JITP_PARAMETERS, parseJitpTemplateBody } from '../../../protocol/index.js';
-import {
-  FIXTURE_ARCHIVE_PROCESSOR,
-  FIXTURE_EDGE_DIST,
-  FIXTURE_ENTRIES,
-  logicalIdOf,
-  resourcesOfType,
-} from './helpers.js';
+import { logicalIdOf, resourcesOfType, synthFixtureStack } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the synthesized CloudFormation JSON
 type Json = any;
@@ -131,23 +116,15 @@ describe('JustInTimeProvisioning', () => {
 });
 
 describe('TowerwatchStack provisioning', () => {
-  let outdir: string;
   let app: App;
   let json: Json;
+  let cleanup: () => void;
 
   beforeAll(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'towerwatch-jitp-cdk-'));
-    app = new App({ outdir });
-    const stack = new TowerwatchStack(app, 'TowerwatchJitp', {
-      settings: parseStackContext({ componentVersion: '1.0.0' }),
-      edge: { distDir: FIXTURE_EDGE_DIST },
-      functionEntries: FIXTURE_ENTRIES,
-      archiveProcessorEntry: FIXTURE_ARCHIVE_PROCESSOR,
-    });
-    json = Template.fromStack(stack).toJSON();
+    ({ app, json, cleanup } = synthFixtureStack('TowerwatchJitp', { componentVersion: '1.0.0' }));
   });
 
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  afterAll(() => cleanup());
 
   it('outputs the template name and role ARN that certs-tool register-ca --jitp takes', () => {
     const templateId = logicalIdOf(json, 'AWS::IoT::ProvisioningTemplate', 'Provisioning');

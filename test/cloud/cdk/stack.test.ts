@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Token } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,15 +12,9 @@ import { SHADOW_MANAGER_SYNC } from '../../../cloud/lib/greengrass.js';
 import { acknowledgedFindings } from '../../../cloud/lib/nag.js';
 import { ALARM_THRESHOLDS } from '../../../cloud/lib/observability.js';
 import { STREAM_CONSUMER_NAMES } from '../../../cloud/lib/processing.js';
-import { parseStackContext, TowerwatchStack } from '../../../cloud/lib/index.js';
+import type { TowerwatchStack } from '../../../cloud/lib/index.js';
 import { FLEET, TOPIC_RULES } from '../../../protocol/index.js';
-import {
-  FIXTURE_ARCHIVE_PROCESSOR,
-  FIXTURE_EDGE_DIST,
-  FIXTURE_ENTRIES,
-  logicalIdOf,
-  resourcesOfType,
-} from './helpers.js';
+import { logicalIdOf, resourcesOfType, synthFixtureStack } from './helpers.js';
 
 // One synthesis for the whole file: bundling the functions is the slow part.
 let outdir: string;
@@ -34,24 +27,17 @@ let json: any;
 const ALERT_EMAIL = 'ops@example.com';
 const COMPONENT_VERSION = '2.3.4';
 
+let cleanup: () => void;
+
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'towerwatch-cdk-'));
-  app = new App({ outdir });
-  stack = new TowerwatchStack(app, 'TowerwatchTest', {
-    settings: parseStackContext({
-      alertEmail: ALERT_EMAIL,
-      deployToThingGroup: 'true',
-      componentVersion: COMPONENT_VERSION,
-    }),
-    edge: { distDir: FIXTURE_EDGE_DIST },
-    functionEntries: FIXTURE_ENTRIES,
-    archiveProcessorEntry: FIXTURE_ARCHIVE_PROCESSOR,
-  });
-  template = Template.fromStack(stack);
-  json = template.toJSON();
+  ({ outdir, app, stack, template, json, cleanup } = synthFixtureStack('TowerwatchTest', {
+    alertEmail: ALERT_EMAIL,
+    deployToThingGroup: 'true',
+    componentVersion: COMPONENT_VERSION,
+  }));
 });
 
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => cleanup());
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
