@@ -1,8 +1,7 @@
-import { setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { TABLE } from '../../cloud/data/tables.js';
 import { systemClock } from '../../cloud/functions/shared/types.js';
-import { startTypeScriptWorker } from '../worker.js';
+import { lowerThreadPriority, startTypeScriptWorker } from '../worker.js';
 import { createLocalClients } from './clients.js';
 import { type ConsumerStats, type StartConsumersOptions, startConsumers } from './consumers.js';
 import type { FailureDestination, FailureRecord } from './esm/index.js';
@@ -179,13 +178,7 @@ export async function startStreamConsumersInWorker(
 async function runWorker(options: WorkerOptions): Promise<void> {
   const port = parentPort!;
   const send = (reply: Reply) => port.postMessage(reply);
-  if (options.niceness) {
-    try {
-      setPriority(options.niceness);
-    } catch {
-      // Not permitted or not supported: the consumers still run, only without the lower priority.
-    }
-  }
+  lowerThreadPriority(options.niceness);
   const clients = createLocalClients(options.endpoints, {
     dynamodbMaxSockets: options.dynamodbMaxSockets ?? DYNAMODB_SOCKETS,
   });

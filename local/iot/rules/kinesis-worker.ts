@@ -1,6 +1,5 @@
-import { setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { startTypeScriptWorker } from '../../worker.js';
+import { lowerThreadPriority, startTypeScriptWorker } from '../../worker.js';
 import { localKinesisClient, SdkKinesisSink } from './kinesis.js';
 import type { KinesisRecord, KinesisSink } from './types.js';
 
@@ -92,13 +91,7 @@ export async function startKinesisSinkInWorker(
 
 function runWorker(options: KinesisSinkWorkerOptions): void {
   const port = parentPort!;
-  if (options.niceness) {
-    try {
-      setPriority(options.niceness);
-    } catch {
-      // Not permitted or not supported: the action still runs, only without the lower priority.
-    }
-  }
+  lowerThreadPriority(options.niceness);
   const sink = new SdkKinesisSink(localKinesisClient(options.endpoint));
   const inFlight = new Set<Promise<void>>();
   port.on('message', (request: Request) => {
